@@ -1,0 +1,28 @@
+# The two commands of the README. Both install everything they need into .venv first.
+#   make run   — install, then run the engine on its embedded default
+#   make test  — install, then run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: install run test schema clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+run: install
+	$(BIN)/spplus rules check
+	$(BIN)/spplus rules show
+
+test: install
+	$(BIN)/python -m pytest
+
+schema: install
+	$(BIN)/spplus rules schema --out schema
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,108 @@
+"""Calendar arithmetic of the label: calendar days, calendar months, working days of a territory.
+
+* "N months" after or before D: the same day number N months away, clamped to the month's last
+  day (31 March − 1 month = 28 or 29 February), as ``dateutil.relativedelta`` does.
+* "N working days before X": step back from X over N working days, X itself not counted.
+  Working days are the days outside the weekend that are not public holidays of the territory.
+
+The working calendar carries its holidays as data (:class:`WorkingCalendar`), so workflows use
+the dates recorded in their history and never the holiday library itself: a library upgrade
+cannot change a running cycle's past. Building one from the library is :mod:`spplus.holiday_source`.
+
+Pure: importable inside the Temporal workflow sandbox.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, ConfigDict
+
+from .rules.models import NonWorkingDayPolicy, Unit
+
+ONE_DAY = timedelta(days=1)
+
+
+class CalendarNotCovered(LookupError):
+    """A working-day count reached a year whose holidays the calendar does not hold."""
+
+
+class WorkingCalendar(BaseModel):
+    """The working days of one territory over a span of years."""
+
+    model_config = ConfigDict(frozen=True)
+
+    territory: str
+    weekend: frozenset[int]  # 0 = Monday … 6 = Sunday
+    first_year: int
+    last_year: int
+    holidays: dict[date, str]
+
+    def _check(self, day: date) -> None:
+        if not self.first_year <= day.year <= self.last_year:
+            raise CalendarNotCovered(
+                f"the {self.territory} calendar holds {self.first_year}–{self.last_year}, not {day.isoformat()}"
+            )
+
+    def is_working_day(self, day: date) -> bool:
+        self._check(day)
+        return day.weekday() not in self.weekend and day not in self.holidays
+
+    def working_days_before(self, day: date, count: int) -> date:
+        """The date N working days before ``day``, ``day`` itself not counted."""
+        current = day
+        while count > 0:
+            current -= ONE_DAY
+            if self.is_working_day(current):
+                count -= 1
+        return current
+
+    def working_days_after(self, day: date, count: int) -> date:
+        current = day
+        while count > 0:
+            current += ONE_DAY
+            if self.is_working_day(current):
+                count -= 1
+        return current
+
+    def next_working_day(self, day: date) -> date:
+        """``day`` itself when it is a working day, else the first working day after it."""
+        while not self.is_working_day(day):
+            day += ONE_DAY
+        return day
+
+    def previous_working_day(self, day: date) -> date:
+        while not self.is_working_day(day):
+            day -= ONE_DAY
+        return day
+
+
+def shift(day: date, amount: int, unit: Unit, backwards: bool, calendar: WorkingCalendar | None = None) -> date:
+    """``day`` moved by ``amount`` units, forwards or backwards."""
+    sign = -1 if backwards else 1
+    if unit == Unit.days:
+        return day + timedelta(days=sign * amount)
+    if unit == Unit.months:
+        return day + relativedelta(months=sign * amount)
+    if unit == Unit.years:
+        # 29 February + 1 year = 28 February, as for months: clamp to the month's last day.
+        return day + relativedelta(years=sign * amount)
+    if unit == Unit.working_days:
+        if calendar is None:
+            raise ValueError("a working-day delay needs the territory's working calendar")
+        return calendar.working_days_before(day, amount) if backwards else calendar.working_days_after(day, amount)
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def apply_non_working_day_policy(
+    day: date, policy: NonWorkingDayPolicy, backwards: bool, calendar: WorkingCalendar | None
+) -> date:
+    """Where a deadline falling on a weekend or holiday lands: kept, or moved to a working day.
+
+    A deadline counted after a fact moves to the next working day; one counted before a fact (a
+    plan due before a visit) moves to the previous one, so moving never shortens the notice given.
+    """
+    if policy == NonWorkingDayPolicy.keep or calendar is None:
+        return day
+    return calendar.previous_working_day(day) if backwards else calendar.next_working_day(day)

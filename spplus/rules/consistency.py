@@ -1,0 +1,182 @@
+"""Checks across values that a schema alone cannot make: a rule set that contradicts itself is refused.
+
+Each check yields ``(file, path, message)``; the loader turns the path into a line and column.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from .models import Dated, RuleSet
+
+Problem = tuple[str, tuple[Any, ...], str]
+
+# The reasons and outcomes the engine itself acts upon: the rule files name them, the engine must find them.
+ENGINE_VOCABULARY = {
+    "suspension_reasons": {"no-action-plan", "repeated-postponements", "audit-refused", "mark-misuse", "own-request"},
+    "withdrawal_reasons": {"followup-not-done", "suspension-not-lifted", "mark-rules-broken", "no-renewal"},
+    "appeal_outcomes": {"upheld", "dismissed"},
+}
+
+
+def check_rule_set(rules: RuleSet) -> list[Problem]:
+    return [
+        *_tiers(rules),
+        *_engagements(rules),
+        *_surveys(rules),
+        *_calendars(rules),
+        *_deadlines(rules),
+        *_procedures(rules),
+    ]
+
+
+def _entries(dated: Dated[Any]) -> Iterator[tuple[date, Any]]:
+    for start, entry in sorted(dated.values.items()):
+        yield start, entry.value
+
+
+def _duplicates(items: list[Any], attr: str) -> Iterator[tuple[int, Any]]:
+    counts = Counter(getattr(item, attr) for item in items)
+    seen: set[Any] = set()
+    for index, item in enumerate(items):
+        value = getattr(item, attr)
+        if counts[value] > 1 and value in seen:
+            yield index, value
+        seen.add(value)
+
+
+def _tiers(rules: RuleSet) -> Iterator[Problem]:
+    for start, tiers in _entries(rules.tiers.tiers):
+        base = ("tiers", "values", start, "value")
+        for index, tier_id in _duplicates(tiers, "id"):
+            yield "tiers.yaml", base + (index, "id"), f"tier {tier_id!r} is declared twice"
+        for index in range(1, len(tiers)):
+            lower, higher = tiers[index - 1], tiers[index]
+            for name in ("audit_per_engagement", "agent_survey", "user_survey", "gold_criteria"):
+                low, high = getattr(lower, name), getattr(higher, name)
+                if low is not None and high is None:
+                    yield (
+                        "tiers.yaml", base + (index, name),
+                        f"{higher.id}.{name} is null but the lower tier {lower.id} requires {low}; tiers are listed lowest first and each asks at least as much as the one below",
+                    )
+                elif low is not None and high is not None and high < low:
+                    yield (
+                        "tiers.yaml", base + (index, name),
+                        f"{higher.id}.{name} ({high}) is below {lower.id}.{name} ({low}); tiers are listed lowest first and each asks at least as much as the one below",
+                    )
+
+
+def _engagements(rules: RuleSet) -> Iterator[Problem]:
+    for start, engagements in _entries(rules.engagements.engagements):
+        base = ("engagements", "values", start, "value")
+        for index, number in _duplicates(engagements, "number"):
+            yield "engagements.yaml", base + (index, "number"), f"engagement {number} is declared twice"
+        numbers = sorted(e.number for e in engagements)
+        if numbers != list(range(1, len(numbers) + 1)):
+            yield "engagements.yaml", base, f"engagements must be numbered 1 to {len(numbers)} without gaps, got {numbers}"
+
+
+def _surveys(rules: RuleSet) -> Iterator[Problem]:
+    surveys = rules.surveys
+    for start, scale in _entries(surveys.scale):
+        base = ("scale", "values", start, "value")
+        both = set(scale.points) & set(scale.neutral)
+        for text in sorted(both):
+            yield "surveys.yaml", base + ("neutral",), f"{text!r} is both a scored answer and a neutral one"
+        for text in sorted(set(scale.unanswered) & (set(scale.points) | set(scale.neutral))):
+            yield "surveys.yaml", base + ("unanswered",), f"{text!r} cannot mean 'no answer' and be an answer"
+
+    for start, user in _entries(surveys.user):
+        base = ("user", "values", start, "value")
+        yield from _question_ids("surveys.yaml", base, user.questions)
+        try:
+            engagements = {e.number for e in rules.engagements.engagements.at(start)}
+        except LookupError:
+            yield "surveys.yaml", base, f"no engagements are in force on {start} for the user survey to score"
+            continue
+        overall = [q for q in user.questions if q.engagement is None]
+        if len(overall) != 1:
+            yield "surveys.yaml", base + ("questions",), f"the user survey needs exactly one overall-satisfaction question (engagement: null), found {len(overall)}"
+        for index, question in enumerate(user.questions):
+            if question.engagement is not None and question.engagement not in engagements:
+                yield "surveys.yaml", base + ("questions", index, "engagement"), f"engagement {question.engagement} does not exist on {start}"
+        missing = sorted(engagements - {q.engagement for q in user.questions})
+        if missing:
+            yield "surveys.yaml", base + ("questions",), f"no user-survey question scores engagement(s) {missing}"
+
+    for start, agent in _entries(surveys.agent):
+        base = ("agent", "values", start, "value")
+        yield from _question_ids("surveys.yaml", base, agent.questions)
+        bands = agent.bands
+        for index, band in enumerate(bands):
+            if band.max_agents is not None and band.max_agents < band.min_agents:
+                yield "surveys.yaml", base + ("bands", index, "max_agents"), f"band ends ({band.max_agents}) before it starts ({band.min_agents})"
+            if band.max_agents is None and index != len(bands) - 1:
+                yield "surveys.yaml", base + ("bands", index, "max_agents"), "only the last band may be open-ended (max_agents: null)"
+            if index:
+                previous = bands[index - 1]
+                if previous.max_agents is not None and band.min_agents <= previous.max_agents:
+                    yield "surveys.yaml", base + ("bands", index, "min_agents"), f"band starting at {band.min_agents} overlaps the band {previous.min_agents}–{previous.max_agents}; list bands in order, without overlap"
+                elif previous.max_agents is not None and band.min_agents > previous.max_agents + 1:
+                    yield "surveys.yaml", base + ("bands", index, "min_agents"), f"headcounts {previous.max_agents + 1}–{band.min_agents - 1} fall in no band"
+        if bands and bands[-1].max_agents is not None:
+            yield "surveys.yaml", base + ("bands", len(bands) - 1, "max_agents"), "the last band must be open-ended (max_agents: null) so every headcount has a band"
+
+
+def _question_ids(file: str, base: tuple[Any, ...], questions: list[Any]) -> Iterator[Problem]:
+    for index, value in _duplicates(questions, "id"):
+        yield file, base + ("questions", index, "id"), f"question id {value!r} is used twice"
+    for index, value in _duplicates(questions, "column"):
+        yield file, base + ("questions", index, "column"), f"CSV column {value!r} is mapped twice"
+
+
+def _calendars(rules: RuleSet) -> Iterator[Problem]:
+    import holidays  # the loader runs outside workflows; the library checks the codes it knows
+
+    for start, territories in _entries(rules.calendars.territories):
+        base = ("territories", "values", start, "value")
+        for index, value in _duplicates(territories, "id"):
+            yield "calendars.yaml", base + (index, "id"), f"territory {value!r} is declared twice"
+        for index, territory in enumerate(territories):
+            source = territory.holidays
+            try:
+                cls = holidays.country_holidays(source.country).__class__
+            except NotImplementedError:
+                yield "calendars.yaml", base + (index, "holidays", "country"), f"the holidays library has no country {source.country!r}"
+                continue
+            known = set(getattr(cls, "subdivisions", ())) | set(getattr(cls, "subdivisions_aliases", {}))
+            if source.subdivision is not None and source.subdivision not in known:
+                yield "calendars.yaml", base + (index, "holidays", "subdivision"), f"the holidays library has no subdivision {source.subdivision!r} for {source.country}; known: {', '.join(sorted(cls.subdivisions))}"
+    for start, weekend in _entries(rules.calendars.weekend):
+        if len(set(weekend)) != len(weekend) or len(weekend) >= 7:
+            yield "calendars.yaml", ("weekend", "values", start, "value"), "the weekend lists each day once and leaves working days"
+
+
+def _deadlines(rules: RuleSet) -> Iterator[Problem]:
+    for start, followups in _entries(rules.deadlines.central_followups):
+        base = ("central_followups", "values", start, "value")
+        previous = 0
+        for index, followup in enumerate(followups):
+            if followup.preparation_months > followup.target_months:
+                yield "deadlines.yaml", base + (index, "preparation_months"), "preparation comes after the follow-up it prepares"
+            if followup.target_months <= previous:
+                yield "deadlines.yaml", base + (index, "target_months"), "central follow-ups are listed in order of their target month"
+            previous = followup.target_months
+
+
+def _procedures(rules: RuleSet) -> Iterator[Problem]:
+    for field, needed in ENGINE_VOCABULARY.items():
+        dated = getattr(rules.procedures, field)
+        for start, items in _entries(dated):
+            base = (field, "values", start, "value")
+            for index, value in _duplicates(items, "id"):
+                yield "procedures.yaml", base + (index, "id"), f"{value!r} is declared twice"
+            missing = sorted(needed - {item.id for item in items})
+            if missing:
+                yield "procedures.yaml", base, f"the engine acts on {', '.join(missing)}: keep these ids in {field}"
+    for start, items in _entries(rules.procedures.dossier_contents):
+        for index, value in _duplicates(items, "id"):
+            yield "procedures.yaml", ("dossier_contents", "values", start, "value", index, "id"), f"{value!r} is declared twice"

@@ -1,0 +1,426 @@
+"""The schema of the rule files: one pydantic model per file, every rule a dated value.
+
+In the manner of OpenFisca's parameters, a rule is never overwritten: it carries a list of
+values, each with the date it applies from and the text it comes from. The value in force at a
+date is the latest one that started on or before it, so the DITP adds a dated value and the
+history of the rule stays readable.
+
+Pure: importable inside the Temporal workflow sandbox (no I/O, no clock).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+
+def _number(value: object) -> object:
+    # YAML integers arrive as int, decimals as Decimal (see yamlsource); JSON brings strings.
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    if isinstance(value, int):
+        return Decimal(value)
+    return value
+
+
+def _choice(enum: type[E]) -> Any:
+    """An enum field that reads its value's text, and names the allowed ones when it is wrong."""
+
+    def parse(value: object) -> object:
+        if isinstance(value, enum):
+            return value
+        if isinstance(value, str) and value in enum._value2member_map_:
+            return enum(value)
+        allowed = ", ".join(repr(m.value) for m in enum)
+        raise ValueError(f"expected one of {allowed}, got {value!r}")
+
+    return Annotated[enum, BeforeValidator(parse)]
+
+
+Number = Annotated[Decimal, BeforeValidator(_number)]
+Share = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=1)]
+Score = Annotated[Decimal, BeforeValidator(_number), Field(ge=0, le=100)]
+Text = Annotated[str, Field(min_length=1)]
+Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleNotInForce(LookupError):
+    """No value of a rule applies at the date asked."""
+
+
+class Entry(Model, Generic[T]):
+    """One dated value of a rule, with the text it comes from."""
+
+    value: T
+    reference: Text = Field(description="The text this value comes from, e.g. 'Guide du label, §3.7.1'.")
+    note: str | None = Field(default=None, description="Why this value, where the text leaves a choice.")
+
+
+class Dated(Model, Generic[T]):
+    """A rule whose values are dated: the value in force at D is the latest one from on or before D."""
+
+    description: Text
+    values: dict[date, Entry[T]] = Field(min_length=1, description="Start date → value in force from that date.")
+
+    def entry_at(self, when: date) -> tuple[date, Entry[T]]:
+        starts = [start for start in self.values if start <= when]
+        if not starts:
+            first = min(self.values)
+            raise RuleNotInForce(f"no value in force on {when.isoformat()} (the first applies from {first.isoformat()})")
+        start = max(starts)
+        return start, self.values[start]
+
+    def at(self, when: date) -> T:
+        return self.entry_at(when)[1].value
+
+
+# ---------------------------------------------------------------- edition.yaml
+class EditionFile(Model):
+    """Which edition of the rules this directory is: the id a cycle pins."""
+
+    edition: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    title: Text
+    published: date
+    sources: list[Text] = Field(min_length=1, description="The texts these rules are read from.")
+
+
+# ---------------------------------------------------------------- engagements.yaml
+class Engagement(Model):
+    number: Annotated[int, Field(ge=1)]
+    title: Text
+
+
+class EngagementsFile(Model):
+    """The engagements of the programme, as numbered in the audit grid (« les engagements »)."""
+
+    engagements: Dated[list[Engagement]]
+
+
+# ---------------------------------------------------------------- tiers.yaml
+class Tier(Model):
+    """One tier (« palier ») and its cumulative minimum scores, all out of 100."""
+
+    id: Ident
+    label: Text
+    audit_per_engagement: Score = Field(description="Minimum audit score on each engagement.")
+    gold_criteria: Score | None = Field(
+        description="Minimum audit score on the additional gold criteria, or null when the tier has none."
+    )
+    agent_survey: Score
+    user_survey: Score
+
+
+class ScoreComparison(Model):
+    """How a note is compared with a threshold: « atteint le score minimal » is 'at least'."""
+
+    decimals: Annotated[int, Field(ge=0, le=6)] | None = Field(
+        description="Round notes half-up to this many decimals before comparing; null compares exact values."
+    )
+
+
+class TiersFile(Model):
+    """The tiers of a local public service's label, lowest first (§2.2.1)."""
+
+    audit_scale: Dated[list[Share]]
+    tiers: Dated[list[Tier]]
+    comparison: Dated[ScoreComparison]
+
+
+# ---------------------------------------------------------------- central.yaml
+class Rounding(StrEnum):
+    up = "up"
+
+
+RoundingChoice = _choice(Rounding)
+
+
+class TieBreak(StrEnum):
+    lower = "lower"
+    higher = "higher"
+
+
+TieBreakChoice = _choice(TieBreak)
+
+
+class CentralCriteria(Model):
+    """What labels a central public service (§2.2.2, §3.8.2)."""
+
+    control_points_min_share: Share = Field(description="Share of the central audit's yes/no points validated.")
+    local_labelled_min_share: Share = Field(description="Share of the local services audited in the year that are labelled.")
+    local_labelled_rounding: RoundingChoice
+    tier_tie_break: TieBreakChoice = Field(description="Tier taken when two tiers are equally the most obtained.")
+
+
+class Sampling(Model):
+    """How many local services are drawn: the smallest k with k^root ≥ n (⌈√n⌉ for root 2)."""
+
+    root: Annotated[int, Field(ge=1)]
+    rounding: RoundingChoice
+    minimum: Annotated[int, Field(ge=0)]
+
+
+class CentralFile(Model):
+    criteria: Dated[CentralCriteria]
+    sampling: Dated[Sampling]
+
+
+# ---------------------------------------------------------------- surveys.yaml
+class AnswerScale(Model):
+    """The 4-step scale and the CSV texts that stand for each step (§3.4)."""
+
+    points: dict[Text, Share] = Field(description="Answer text in the CSV export → points (0, 0.25, 0.75, 1).")
+    neutral: list[Text] = Field(
+        min_length=1, description="Answers meaning « non concerné / ne se prononce pas »: the question is neutralised."
+    )
+    unanswered: list[str] = Field(description="Cell texts meaning the question got no answer at all (e.g. empty).")
+
+
+class Admissibility(Model):
+    """A questionnaire is admissible (« recevable ») when completed and more than this share answered."""
+
+    min_answered_share: Share
+    strictly_more: bool = Field(description="True for « plus de 50 % »: exactly the share is not enough.")
+    completed_column: str | None = Field(description="CSV column telling whether the questionnaire was completed.")
+    completed_values: list[Text] = Field(description="Texts of that column that mean completed.")
+
+
+class SurveyQuestion(Model):
+    id: Ident
+    column: Text = Field(description="The column of the CSV export holding this question's answers.")
+    engagement: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="The engagement this question scores; null for the overall-satisfaction question."
+    )
+
+
+class UserSurvey(Model):
+    """The user survey (« enquête usagers », §3.4.1)."""
+
+    questions: list[SurveyQuestion] = Field(min_length=1)
+    min_admissible: Annotated[int, Field(ge=0)]
+    min_return_rate: Share
+
+
+class HeadcountBand(Model):
+    """Return rate required of the agent survey for a headcount band, both ends included."""
+
+    min_agents: Annotated[int, Field(ge=0)]
+    max_agents: Annotated[int, Field(ge=0)] | None
+    min_return_rate: Share
+    min_admissible: Annotated[int, Field(ge=0)]
+
+
+class AgentSurvey(Model):
+    """The agent survey (« enquête agents », §3.4.2): the note is the mean of its questions."""
+
+    questions: list[SurveyQuestion] = Field(min_length=1)
+    bands: list[HeadcountBand] = Field(min_length=1)
+
+
+class SurveysFile(Model):
+    scale: Dated[AnswerScale]
+    admissibility: Dated[Admissibility]
+    user: Dated[UserSurvey]
+    agent: Dated[AgentSurvey]
+
+
+# ---------------------------------------------------------------- deadlines.yaml
+class Unit(StrEnum):
+    days = "days"
+    working_days = "working_days"
+    months = "months"
+    years = "years"
+
+
+UnitChoice = _choice(Unit)
+
+
+class Anchor(StrEnum):
+    """The facts of a cycle a delay can count from."""
+
+    audit_start = "audit_start"
+    visit_start = "visit_start"
+    visit_end = "visit_end"
+    report_received = "report_received"
+    decision = "decision"
+    refusal_notified = "refusal_notified"
+    campaign_closed = "campaign_closed"
+    expiry = "expiry"
+    followup_target = "followup_target"
+    followup_decision = "followup_decision"
+    suspension_start = "suspension_start"
+    withdrawal_effective = "withdrawal_effective"
+    initial_audit = "initial_audit"
+
+
+AnchorChoice = _choice(Anchor)
+
+
+class Delay(Model):
+    """A date counted from a fact of the cycle: amount × unit, before or after the anchor."""
+
+    amount: Annotated[int, Field(ge=0)]
+    unit: UnitChoice
+    direction: Literal["before", "after"]
+    anchor: AnchorChoice
+
+
+class Window(Model):
+    """A span around a target date, e.g. ± 2 months, ends included or not."""
+
+    amount: Annotated[int, Field(ge=0)]
+    unit: UnitChoice
+    anchor: AnchorChoice
+    inclusive: bool
+
+
+class MaxAge(Model):
+    """How old a document may be at a fact: « moins de 6 mois » is exclusive, « dans les 12 mois » inclusive."""
+
+    amount: Annotated[int, Field(ge=1)]
+    unit: UnitChoice
+    anchor: AnchorChoice
+    inclusive: bool
+
+
+class CentralFollowUp(Model):
+    target_months: Annotated[int, Field(ge=1)]
+    preparation_months: Annotated[int, Field(ge=0)]
+
+
+class DeadlinesFile(Model):
+    """Every delay of the label's procedures, each dated and referenced."""
+
+    dossier: Dated[Delay]
+    audit_plan: Dated[Delay]
+    report: Dated[Delay]
+    observations: Dated[Delay]
+    central_corrective_actions: Dated[Delay]
+    survey_launch_recommended: Dated[Delay]
+    survey_max_age: Dated[MaxAge]
+    self_assessment_max_age: Dated[MaxAge]
+    quality_indicators_min_age: Dated[MaxAge]
+    new_survey_campaign: Dated[Delay]
+    validity: Dated[Delay]
+    renewal_invitation: Dated[Delay]
+    new_application: Dated[Delay]
+    followup_preparation: Dated[Delay]
+    followup_target: Dated[Delay]
+    followup_window: Dated[Window]
+    central_followups: Dated[list[CentralFollowUp]]
+    central_followup_window: Dated[Window]
+    action_plan: Dated[Delay]
+    suspension_max: Dated[Delay]
+    mark_removal: Dated[Delay]
+    network_local_surveys: Dated[Delay]
+    young_local_label_age: Dated[MaxAge]
+
+
+# ---------------------------------------------------------------- calendars.yaml
+class Weekday(StrEnum):
+    monday = "monday"
+    tuesday = "tuesday"
+    wednesday = "wednesday"
+    thursday = "thursday"
+    friday = "friday"
+    saturday = "saturday"
+    sunday = "sunday"
+
+    @property
+    def index(self) -> int:
+        return list(Weekday).index(self)
+
+
+WeekdayChoice = _choice(Weekday)
+
+
+class HolidaySource(Model):
+    """Where a territory's public holidays come from: the `holidays` library's country and subdivision."""
+
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    subdivision: str | None
+
+
+class Territory(Model):
+    id: Ident
+    label: Text
+    holidays: HolidaySource
+
+
+class NonWorkingDayPolicy(StrEnum):
+    keep = "keep"
+    next_working_day = "next_working_day"
+
+
+NonWorkingDayPolicyChoice = _choice(NonWorkingDayPolicy)
+
+
+class CalendarsFile(Model):
+    """Working days by territory (§3.7.1 « jours ouvrés »)."""
+
+    weekend: Dated[list[WeekdayChoice]]
+    territories: Dated[list[Territory]]
+    deadline_on_non_working_day: Dated[NonWorkingDayPolicyChoice]
+
+
+# ---------------------------------------------------------------- procedures.yaml
+class Item(Model):
+    id: Ident
+    label: Text
+
+
+class ProceduresFile(Model):
+    """Lists the guide fixes: the dossier's contents, the reasons to suspend or withdraw a label."""
+
+    dossier_contents: Dated[list[Item]]
+    suspension_reasons: Dated[list[Item]]
+    withdrawal_reasons: Dated[list[Item]]
+    appeal_outcomes: Dated[list[Item]]
+
+
+# ---------------------------------------------------------------- the whole edition
+RULE_FILES: dict[str, type[Model]] = {
+    "edition.yaml": EditionFile,
+    "engagements.yaml": EngagementsFile,
+    "tiers.yaml": TiersFile,
+    "central.yaml": CentralFile,
+    "surveys.yaml": SurveysFile,
+    "deadlines.yaml": DeadlinesFile,
+    "calendars.yaml": CalendarsFile,
+    "procedures.yaml": ProceduresFile,
+}
+
+
+class RuleSet(Model):
+    """One edition of the rules, as loaded and checked; what a cycle pins."""
+
+    edition: EditionFile
+    content_hash: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    engagements: EngagementsFile
+    tiers: TiersFile
+    central: CentralFile
+    surveys: SurveysFile
+    deadlines: DeadlinesFile
+    calendars: CalendarsFile
+    procedures: ProceduresFile
+
+    @property
+    def edition_id(self) -> str:
+        return self.edition.edition
+
+    def territory(self, territory_id: str, when: date) -> Territory:
+        for territory in self.calendars.territories.at(when):
+            if territory.id == territory_id:
+                return territory
+        known = ", ".join(t.id for t in self.calendars.territories.at(when))
+        raise KeyError(f"unknown territory {territory_id!r}; known: {known}")
