@@ -142,30 +142,11 @@ def score_survey(
         elif overall_q:
             reasons.append("no admissible answer to the overall-satisfaction question")
         global_note = sum(parts, Fraction(0)) / len(parts) if parts else None
-        min_admissible, min_rate = spec.min_admissible, spec.min_return_rate
-        rule_text = f"at least {min_admissible} admissible questionnaires and a return rate of at least {percent(min_rate)}"
     else:
         present = [n for n in notes.values() if n is not None]
         global_note = sum(present, Fraction(0)) / len(present) if present else None
-        band_headcount = headcount if headcount is not None else solicited
-        band = next(
-            (b for b in spec.bands if b.min_agents <= band_headcount and (b.max_agents is None or band_headcount <= b.max_agents)),
-            None,
-        )
-        if band is None:
-            raise SurveyDataError(f"no return-rate band covers {band_headcount} agents in the rules of {at.isoformat()}")
-        min_admissible, min_rate = band.min_admissible, band.min_return_rate
-        upper = f"{band.max_agents}" if band.max_agents is not None else "more"
-        rule_text = (
-            f"for {band.min_agents} to {upper} agents: a return rate of at least {percent(min_rate)}"
-            + (f" and at least {min_admissible} admissible questionnaires" if min_admissible else "")
-        )
 
-    rate_ok = at_least_share(admissible, solicited, min_rate)
-    if admissible < min_admissible:
-        reasons.append(f"{admissible} admissible questionnaires, fewer than {min_admissible} ({rule_text})")
-    if not rate_ok:
-        reasons.append(f"return rate {percent(to_decimal(Fraction(admissible, solicited)))} ({admissible}/{solicited}) is below {percent(min_rate)} ({rule_text})")
+    reasons += validity_reasons(rules, kind, admissible, solicited, at, headcount)
     if global_note is None:
         reasons.append("no admissible questionnaire: no note can be computed")
     return SurveyResult(
@@ -184,6 +165,52 @@ def score_survey(
         reasons=reasons,
         edition=rules.edition_id,
         at=at,
+    )
+
+
+def validity_reasons(
+    rules: RuleSet, kind: SurveyKind, admissible: int, solicited: int, at: date, headcount: int | None = None
+) -> list[str]:
+    """Why a survey's results are not valid (empty when valid): admissible count and return rate."""
+    if kind == SurveyKind.user:
+        spec = rules.surveys.user.at(at)
+        min_admissible, min_rate = spec.min_admissible, spec.min_return_rate
+        rule_text = f"at least {min_admissible} admissible questionnaires and a return rate of at least {percent(min_rate)}"
+    else:
+        band_headcount = headcount if headcount is not None else solicited
+        band = next(
+            (b for b in rules.surveys.agent.at(at).bands
+             if b.min_agents <= band_headcount and (b.max_agents is None or band_headcount <= b.max_agents)),
+            None,
+        )
+        if band is None:
+            raise SurveyDataError(f"no return-rate band covers {band_headcount} agents in the rules of {at.isoformat()}")
+        min_admissible, min_rate = band.min_admissible, band.min_return_rate
+        upper = f"{band.max_agents}" if band.max_agents is not None else "more"
+        rule_text = f"for {band.min_agents} to {upper} agents: a return rate of at least {percent(min_rate)}" + (
+            f" and at least {min_admissible} admissible questionnaires" if min_admissible else ""
+        )
+    reasons = []
+    if admissible < min_admissible:
+        reasons.append(f"{admissible} admissible questionnaires, fewer than {min_admissible} ({rule_text})")
+    if not at_least_share(admissible, solicited, min_rate):
+        rate = percent(to_decimal(Fraction(admissible, solicited)))
+        reasons.append(f"return rate {rate} ({admissible}/{solicited}) is below {percent(min_rate)} ({rule_text})")
+    return reasons
+
+
+def summary_result(
+    rules: RuleSet, kind: SurveyKind, note: Decimal, admissible: int, solicited: int, at: date, headcount: int | None = None
+) -> SurveyResult:
+    """A survey known from its report's figures (note and admissible count) rather than its raw answers."""
+    if admissible > solicited:
+        raise SurveyDataError(f"{admissible} admissible questionnaires but only {solicited} people solicited")
+    reasons = validity_reasons(rules, kind, admissible, solicited, at, headcount)
+    return SurveyResult(
+        kind=kind, respondents=admissible, completed=admissible, admissible=admissible, solicited=solicited,
+        headcount=headcount, return_rate=to_decimal(Fraction(admissible, solicited)), note=note,
+        engagement_notes={}, overall_note=None, questions=[], valid=not reasons, reasons=reasons,
+        edition=rules.edition_id, at=at,
     )
 
 

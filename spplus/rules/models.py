@@ -302,6 +302,7 @@ class DeadlinesFile(Model):
     """Every delay of the label's procedures, each dated and referenced."""
 
     dossier: Dated[Delay]
+    complements: Dated[Delay]
     audit_plan: Dated[Delay]
     report: Dated[Delay]
     observations: Dated[Delay]
@@ -379,9 +380,20 @@ class Item(Model):
     label: Text
 
 
+class AutomaticActions(Model):
+    """Where the guide says a label « may » be suspended or withdrawn, whether the engine does it itself.
+
+    With a switch off, the engine records the breach and tells the body, who decides.
+    """
+
+    suspend_when_action_plan_missing: bool
+    withdraw_when_suspension_not_lifted: bool
+
+
 class ProceduresFile(Model):
     """Lists the guide fixes: the dossier's contents, the reasons to suspend or withdraw a label."""
 
+    automatic_actions: Dated[AutomaticActions]
     dossier_contents: Dated[list[Item]]
     suspension_reasons: Dated[list[Item]]
     withdrawal_reasons: Dated[list[Item]]

@@ -1,0 +1,46 @@
+"""Load and check a rules edition: the result is recorded in the cycle's history, which pins it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from spplus.rules.loader import RuleSetInvalid, load_rules
+from spplus.rules.models import RuleSet
+from spplus.settings import Settings
+
+
+class RulesRequest(BaseModel):
+    edition: str | None = None  # None: the edition in force in the rules folder
+
+
+def edition_folders(settings: Settings) -> list[Path]:
+    """The current rules folder first, then every folder under editions/ (one per edition)."""
+    folders = [settings.rules_dir]
+    if settings.editions_dir.is_dir():
+        folders += sorted(p for p in settings.editions_dir.iterdir() if (p / "edition.yaml").exists())
+    return folders
+
+
+def find_edition(settings: Settings, edition: str | None) -> RuleSet:
+    seen = []
+    for folder in edition_folders(settings):
+        rules = load_rules(folder)
+        if edition is None or rules.edition_id == edition:
+            return rules
+        seen.append(rules.edition_id)
+    raise LookupError(f"no rules edition {edition!r}; known editions: {', '.join(seen)}")
+
+
+@activity.defn
+async def load_rules_edition(request: RulesRequest) -> RuleSet:
+    try:
+        return find_edition(Settings.from_env(), request.edition)
+    except RuleSetInvalid as exc:
+        # A wrong rule file must be fixed by a person: retrying will not help, and nothing is pinned.
+        raise ApplicationError(f"the rules are refused:\n{exc}", type="RuleSetInvalid", non_retryable=True) from None
+    except LookupError as exc:
+        raise ApplicationError(str(exc), type="UnknownEdition", non_retryable=True) from None

@@ -1,0 +1,184 @@
+"""Talking to the engine through Temporal: start a candidacy, send events, read cycles, list them.
+
+Used by the command line (and the HTTP API later); not part of the pure core.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from . import search_attributes as sa
+from .lifecycle import Candidate, Envelope
+from .lifecycle.events import CycleEvent
+from .lifecycle.state import TimelineEntry
+from .lifecycle.views import CycleView
+from .settings import Settings
+
+_EVENT = TypeAdapter(CycleEvent)
+
+
+class EngineError(Exception):
+    """A request the engine refused, with the field at fault when there is one."""
+
+    def __init__(self, message: str, field: str | None = None, kind: str = "refused") -> None:
+        super().__init__(message)
+        self.message, self.field, self.kind = message, field, kind
+
+
+def cycle_id(candidate_id: str) -> str:
+    return f"cycle-{candidate_id}"
+
+
+async def connect(settings: Settings | None = None) -> Client:
+    settings = settings or Settings.from_env()
+    return await Client.connect(settings.client_address, namespace=settings.namespace, data_converter=pydantic_data_converter)
+
+
+async def start_candidacy(client: Client, candidate: Candidate, task_queue: str, edition: str | None = None,
+                          actor: str = "certification-body") -> WorkflowHandle[Any, Any]:
+    """Start a candidate's cycle. Refused while a previous cycle of the candidate is still running,
+    which includes a refused one until its new-application date (§3.8.1)."""
+    from workflows.cycle import CycleStart, LabelCycleWorkflow
+
+    try:
+        return await client.start_workflow(
+            LabelCycleWorkflow.run, CycleStart(candidate=candidate, edition=edition, actor=actor),
+            id=cycle_id(candidate.id), task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            search_attributes=_initial_search(candidate),
+        )
+    except WorkflowAlreadyStartedError:
+        view = await get_state(client, candidate.id)
+        if view is not None and view.new_application_from is not None:
+            raise EngineError(f"{candidate.id} was refused; a new application is accepted from "
+                              f"{view.new_application_from.isoformat()} (§3.8.1)", "contract_signed", "too_early") from None
+        raise EngineError(f"{candidate.id} already has a cycle under way ({view.phase.value if view else 'opening'})",
+                          "id", "conflict") from None
+
+
+def _initial_search(candidate: Candidate) -> Any:
+    from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+    return TypedSearchAttributes([
+        SearchAttributePair(sa.CANDIDATE, candidate.id),
+        SearchAttributePair(sa.CERTIFICATION_BODY, candidate.certification_body),
+        SearchAttributePair(sa.PHASE, "opening"),
+    ])
+
+
+async def send_event(client: Client, candidate_id: str, event: dict[str, Any] | BaseModel, event_id: str | None = None,
+                     actor: str = "certification-body") -> Any:
+    """Send one event; the same ``event_id`` sent twice is applied once (Temporal update id)."""
+    from workflows.cycle import LabelCycleWorkflow
+
+    parsed = _EVENT.validate_python(event.model_dump() if isinstance(event, BaseModel) else event)
+    envelope = Envelope(event_id=event_id or str(uuid.uuid4()), actor=actor, event=parsed)
+    handle = client.get_workflow_handle(cycle_id(candidate_id))
+    try:
+        return await handle.execute_update(LabelCycleWorkflow.record, envelope, id=envelope.event_id)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError):
+            details = cause.details[0] if cause.details else {}
+            raise EngineError(cause.message, (details or {}).get("field"), cause.type or "refused") from None
+        raise EngineError(str(cause or exc)) from None
+    except RPCError as exc:
+        raise EngineError(f"no running cycle for {candidate_id}: {exc.message}", "candidate", "not_found") from None
+
+
+async def get_state(client: Client, candidate_id: str) -> CycleView | None:
+    from workflows.cycle import LabelCycleWorkflow
+
+    try:
+        return await client.get_workflow_handle(cycle_id(candidate_id)).query(LabelCycleWorkflow.state)
+    except RPCError as exc:
+        raise EngineError(f"no cycle for {candidate_id}: {exc.message}", "candidate", "not_found") from None
+
+
+async def get_timeline(client: Client, candidate_id: str) -> list[TimelineEntry]:
+    from workflows.cycle import LabelCycleWorkflow
+
+    return await client.get_workflow_handle(cycle_id(candidate_id)).query(LabelCycleWorkflow.timeline)
+
+
+class CycleListing(BaseModel):
+    workflow_id: str
+    candidate: str | None
+    certification_body: str | None
+    phase: str | None
+    label_status: str | None
+    tier: str | None
+    next_deadline: datetime | None
+    label_expiry: datetime | None
+    rules_edition: str | None
+    status: str
+
+
+def list_query(phase: str | None = None, body: str | None = None, status: str | None = None,
+               due_before: date | None = None, edition: str | None = None, running_only: bool = True) -> str:
+    """A visibility query from the usual filters ('what is due this week', 'every suspended label')."""
+    clauses = ["WorkflowType = 'LabelCycle'"]
+    if running_only:
+        clauses.append("ExecutionStatus = 'Running'")
+    for key, value in ((sa.PHASE, phase), (sa.CERTIFICATION_BODY, body), (sa.LABEL_STATUS, status), (sa.RULES_EDITION, edition)):
+        if value:
+            clauses.append(f"{key.name} = {_quote(value)}")
+    if due_before:
+        stamp = datetime.combine(due_before, time.max, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        clauses.append(f"{sa.NEXT_DEADLINE.name} <= '{stamp}'")
+    return " AND ".join(clauses)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+async def list_cycles(client: Client, query: str, limit: int | None = None) -> list[CycleListing]:
+    out = []
+    async for execution in client.list_workflows(query, limit=limit):
+        attrs = execution.typed_search_attributes
+        out.append(CycleListing(
+            workflow_id=execution.id, candidate=attrs.get(sa.CANDIDATE), certification_body=attrs.get(sa.CERTIFICATION_BODY),
+            phase=attrs.get(sa.PHASE), label_status=attrs.get(sa.LABEL_STATUS), tier=attrs.get(sa.TIER),
+            next_deadline=attrs.get(sa.NEXT_DEADLINE), label_expiry=attrs.get(sa.LABEL_EXPIRY),
+            rules_edition=attrs.get(sa.RULES_EDITION),
+            status=execution.status.name if execution.status else WorkflowExecutionStatus.RUNNING.name,
+        ))
+    return out
+
+
+PUBLIC_LIST_QUERY = (f"WorkflowType = 'LabelCycle' AND ExecutionStatus = 'Running' AND "
+                     f"{sa.LABEL_STATUS.name} IN ('valid', 'suspended')")
+
+
+async def public_list(client: Client) -> list[dict[str, Any]]:
+    """The public list of labelled services (DITP): one row per label that holds, suspended ones flagged."""
+    rows = []
+    for item in await list_cycles(client, PUBLIC_LIST_QUERY):
+        rows.append({
+            "candidate": item.candidate, "tier": item.tier, "status": item.label_status,
+            "suspended": item.label_status == "suspended", "certification_body": item.certification_body,
+            "expires": item.label_expiry.date().isoformat() if item.label_expiry else None,
+        })
+    return sorted(rows, key=lambda r: r["candidate"] or "")
+
+
+def rows_to_csv(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

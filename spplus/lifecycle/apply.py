@@ -1,0 +1,385 @@
+"""Applying an accepted event: record it, set the dates it starts, meet the ones it answers.
+
+:func:`apply` assumes :func:`~spplus.lifecycle.checks.check` accepted the event. It returns the
+notifications the event calls for; the workflow sends them through an activity.
+
+Pure: importable inside the Temporal workflow sandbox.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..calendar import WorkingCalendar
+from ..deadlines import delay_date, window_dates
+from ..rules.models import RuleSet
+from ..surveys import SurveyKind
+from ..tiers import propose_tier, tier_rank
+from .checks import proposed_outcome_tier, score_event
+from .common import (
+    ONE_DAY, Notification, audit_key, cancel, close_deadline, known_ids, log, recipients, set_deadline, tier_label,
+)
+from .events import (
+    ActionPlan, AuditDates, AuditKind, AuditPlan, Candidate, ComplementsRequested, Decision, Dossier, Envelope,
+    Observations, RenewalRequested, Report, SelfAssessment, Suspension, SuspensionLifted, SurveyResults, Visit,
+    Withdrawal,
+)
+from .state import Attestation, AuditRecord, CycleState, DeadlineKind, DeadlineStatus, LabelStatus, Phase
+
+LABEL_DEADLINES = (
+    "label.followup_preparation", "label.followup_window_opens", "label.followup_target",
+    "label.followup_window_closes", "label.renewal_invitation", "label.action_plan",
+)
+
+
+def open_cycle(candidate: Candidate, rules: RuleSet, calendar: WorkingCalendar, today: date,
+               previous: CycleState | None = None, actor: str = "certification-body") -> CycleState:
+    """A new cycle, or the next one after a renewal request (carrying the label that still holds)."""
+    if previous is None:
+        state = CycleState(candidate=candidate, rules=rules, calendar=calendar)
+        log(state, today, candidate.contract_signed, "candidacy_opened",
+            f"candidacy of {candidate.name} with {candidate.certification_body}, contract signed {candidate.contract_signed.isoformat()}",
+            actor=actor, territory=candidate.territory, sites=known_ids(candidate.sites))
+    else:
+        carried = {k: d for k, d in previous.deadlines.items() if k == "label.expiry" and d.status == DeadlineStatus.open}
+        state = CycleState(
+            cycle_number=previous.cycle_number + 1, candidate=candidate, rules=rules, calendar=calendar,
+            phase=Phase.renewing, label_status=previous.label_status, attestation=previous.attestation,
+            previous_attestation=previous.previous_attestation, self_assessments=previous.self_assessments,
+            surveys=previous.surveys, deadlines=carried, applied_events=previous.applied_events,
+        )
+        log(state, today, today, "renewal_started",
+            f"renewal cycle {state.cycle_number} with {candidate.certification_body}; the current label holds until "
+            f"{previous.attestation.expires.isoformat() if previous.attestation else '—'}", actor=actor)
+    log(state, today, today, "rules_pinned", f"rules edition {rules.edition_id} pinned ({rules.content_hash})",
+        edition=rules.edition_id, content_hash=rules.content_hash)
+    return state
+
+
+def apply(state: CycleState, envelope: Envelope, today: date) -> list[Notification]:
+    """Record an accepted event; a repeated ``event_id`` changes nothing."""
+    if envelope.event_id in state.applied_events:
+        return []
+    notes: list[Notification] = []
+    event = envelope.event
+    _APPLY[type(event)](state, event, today, envelope, notes)
+    state.applied_events[envelope.event_id] = event.type
+    return notes
+
+
+def _entry(state: CycleState, today: date, envelope: Envelope, on: date, summary: str, **data: Any) -> None:
+    log(state, today, on, envelope.event.type, summary, actor=envelope.actor, event_id=envelope.event_id, **data)
+
+
+def _self_assessment(state: CycleState, event: SelfAssessment, today: date, env: Envelope, notes: list[Notification]) -> None:
+    state.self_assessments.append(event.done_on)
+    result = f", global result {event.global_result}/100" if event.global_result is not None else ""
+    _entry(state, today, env, event.done_on, f"self-assessment done on {event.done_on.isoformat()}{result}")
+
+
+def _survey(state: CycleState, event: SurveyResults, today: date, env: Envelope, notes: list[Notification]) -> None:
+    result = score_event(state, event)
+    state.surveys[event.kind] = result
+    note = f"{result.note:.2f}" if result.note is not None else "—"
+    status = "valid" if result.valid else "not valid: " + "; ".join(result.reasons)
+    _entry(state, today, env, event.closed_on,
+           f"{event.kind} survey closed on {event.closed_on.isoformat()}: note {note}/100, {result.admissible} admissible of {event.solicited} solicited, {status}",
+           note=str(result.note), admissible=result.admissible, valid=result.valid)
+    bronze = state.rules.tiers.tiers.at(event.closed_on)[0]
+    floor = bronze.user_survey if event.kind == SurveyKind.user else bronze.agent_survey
+    if not result.valid or result.note is None or result.note < floor:
+        computed = delay_date(state.rules, "new_survey_campaign", event.closed_on, state.calendar)
+        set_deadline(state, today, f"survey.{event.kind}.new_campaign", DeadlineKind.reminder, computed,
+                     f"a new {event.kind} survey campaign may be asked for (results cannot reach {bronze.label}: at least {floor} needed)")
+
+
+def _audit_dates(state: CycleState, event: AuditDates, today: date, env: Envelope, notes: list[Notification]) -> None:
+    audit = state.current_audit
+    if audit is not None:
+        audit.postponements += 1
+        was = f"{audit.visit_start.isoformat()}–{audit.visit_end.isoformat()}"
+        audit.visit_start, audit.visit_end, audit.sites = event.visit_start, event.visit_end, list(event.sites)
+        _entry(state, today, env, today, f"audit {audit.number} moved from {was} to {event.visit_start.isoformat()}–{event.visit_end.isoformat()} (postponement {audit.postponements})",
+               postponements=audit.postponements)
+        if audit.postponements >= 2 and state.label_status == LabelStatus.valid:
+            notes.append(Notification(key=f"postponements:{audit.number}", kind="info", recipients=recipients(state),
+                                      subject=f"Audit {audit.number} postponed {audit.postponements} times: repeated postponements may justify a suspension (§5.3.1)"))
+    else:
+        audit = AuditRecord(number=len(state.audits) + 1, kind=event.audit, visit_start=event.visit_start,
+                            visit_end=event.visit_end, sites=list(event.sites))
+        state.audits.append(audit)
+        _entry(state, today, env, today, f"{event.audit.value} audit {audit.number} set: visit {event.visit_start.isoformat()}–{event.visit_end.isoformat()}, sites {', '.join(event.sites)}")
+        if event.audit == AuditKind.followup:
+            state.phase = Phase.followup
+    steps = [("dossier", DeadlineKind.deadline, "the dossier reaches the certification body"),
+             ("audit_plan", DeadlineKind.deadline, "the audit plan is sent to the candidate")]
+    if audit.kind == AuditKind.initial:
+        steps.append(("survey_launch_recommended", DeadlineKind.reminder, "both surveys should be launched (recommended)"))
+    if audit.complements_requested:
+        steps.append(("complements", DeadlineKind.deadline, "the requested complements reach the body"))
+    for rule, kind, what in steps:
+        key = audit_key(audit, rule)
+        existing = state.deadlines.get(key)
+        if existing is not None and existing.status != DeadlineStatus.open:
+            continue  # already met (or missed): a new date does not reopen it
+        computed = delay_date(state.rules, rule, event.visit_start, state.calendar)
+        if kind == DeadlineKind.reminder and computed.date < today:
+            continue
+        set_deadline(state, today, key, kind, computed, what)
+
+
+def _dossier(state: CycleState, event: Dossier, today: date, env: Envelope, notes: list[Notification]) -> None:
+    audit = state.current_audit
+    assert audit is not None
+    required = known_ids(state.rules.procedures.dossier_contents.at(event.received_on))
+    first = audit.dossier_received is None
+    received = set(event.contents) | (set() if first else set(required) - set(audit.dossier_missing))
+    audit.dossier_missing = [item for item in required if item not in received]
+    if first:
+        audit.dossier_received = event.received_on
+        close_deadline(state, today, audit_key(audit, "dossier"), event.received_on, notes)
+    else:
+        close_deadline(state, today, audit_key(audit, "complements"), event.received_on, notes)
+    missing = f"; missing: {', '.join(audit.dossier_missing)} — the body may ask for complements" if audit.dossier_missing else "; complete"
+    _entry(state, today, env, event.received_on,
+           f"{'dossier' if first else 'complements'} received on {event.received_on.isoformat()}{missing}", missing=audit.dossier_missing)
+
+
+def _complements(state: CycleState, event: ComplementsRequested, today: date, env: Envelope, notes: list[Notification]) -> None:
+    audit = state.current_audit
+    assert audit is not None
+    audit.complements_requested = list(event.items)
+    audit.dossier_missing = sorted(set(audit.dossier_missing) | set(event.items))
+    _entry(state, today, env, event.requested_on, f"complements requested: {', '.join(event.items)}")
+    computed = delay_date(state.rules, "complements", audit.visit_start, state.calendar)
+    set_deadline(state, today, audit_key(audit, "complements"), DeadlineKind.deadline, computed,
+                 "the requested complements reach the body")
+
+
+def _plan(state: CycleState, event: AuditPlan, today: date, env: Envelope, notes: list[Notification]) -> None:
+    audit = state.current_audit
+    assert audit is not None
+    audit.plan_sent, audit.auditors = event.sent_on, list(event.auditors)
+    close_deadline(state, today, audit_key(audit, "audit_plan"), event.sent_on, notes)
+    _entry(state, today, env, event.sent_on, f"audit plan sent on {event.sent_on.isoformat()} (auditors: {', '.join(event.auditors)})")
+
+
+def _visit(state: CycleState, event: Visit, today: date, env: Envelope, notes: list[Notification]) -> None:
+    audit = state.current_audit
+    assert audit is not None
+    audit.scores = event.scores
+    audit.proposal = propose_tier(state.rules, event.scores, state.survey_note("agent"), state.survey_note("user"), audit.visit_start)
+    if state.phase == Phase.preparation:
+        state.phase = Phase.audit
+    if audit.kind == AuditKind.followup:
+        close_deadline(state, today, "label.followup_window_closes", audit.visit_start, notes)
+    cancel(state, today, audit_key(audit, "survey_launch_recommended"))
+    scores = ", ".join(f"{n}: {s:.2f}" for n, s in audit.proposal.engagement_scores.items())
+    _entry(state, today, env, audit.visit_end,
+           f"visit {audit.visit_start.isoformat()}–{audit.visit_end.isoformat()} scored ({scores}); the rules give {audit.proposal.tier_label or 'no tier'}",
+           proposal=audit.proposal.tier)
+    computed = delay_date(state.rules, "report", audit.visit_end, state.calendar)
+    set_deadline(state, today, audit_key(audit, "report"), DeadlineKind.deadline, computed, "the audit report reaches the candidate")
+
+
+def _report(state: CycleState, event: Report, today: date, env: Envelope, notes: list[Notification]) -> None:
+    audit = state.current_audit
+    assert audit is not None
+    audit.report_sent, audit.report_received = event.sent_on, event.received_on
+    close_deadline(state, today, audit_key(audit, "report"), event.sent_on, notes)
+    _entry(state, today, env, event.received_on, f"report sent on {event.sent_on.isoformat()}, received on {event.received_on.isoformat()}")
+    computed = delay_date(state.rules, "observations", event.received_on, state.calendar)
+    set_deadline(state, today, audit_key(audit, "observations"), DeadlineKind.window, computed,
+                 "the candidate's observations on the report")
+    if state.phase == Phase.audit:
+        state.phase = Phase.decision
+
+
+def _observations(state: CycleState, event: Observations, today: date, env: Envelope, notes: list[Notification]) -> None:
+    audit = state.current_audit
+    assert audit is not None
+    audit.observations.append(event.text)
+    _entry(state, today, env, event.received_on, f"observations received on {event.received_on.isoformat()} (they do not change the scores)")
+
+
+def _decision(state: CycleState, event: Decision, today: date, env: Envelope, notes: list[Notification]) -> None:
+    audit = state.current_audit
+    assert audit is not None
+    expected = proposed_outcome_tier(state, audit)
+    audit.decided_on, audit.decided_tier = event.decided_on, event.tier
+    window = state.deadlines.get(audit_key(audit, "observations"))
+    if window is not None and window.status == DeadlineStatus.open:
+        window.status, window.closed_on = DeadlineStatus.done, event.decided_on
+    override = f" (overriding the rules' {expected or 'refusal'}: {event.reason})" if event.tier != expected else ""
+    if audit.kind == AuditKind.followup:
+        _followup_outcome(state, audit, event, today, env, notes, override)
+        return
+    if event.tier is None:
+        audit.outcome = "refused"
+        state.phase = Phase.refused
+        state.refusal_notified = event.decided_on
+        computed = delay_date(state.rules, "new_application", event.decided_on, state.calendar)
+        state.new_application_from = computed.date
+        _entry(state, today, env, event.decided_on,
+               f"label refused{override}; a new application is accepted from {computed.date.isoformat()}", tier=None)
+        set_deadline(state, today, "refusal.new_application", DeadlineKind.transition, computed,
+                     "a new application becomes possible")
+        notes.append(Notification(key=f"decision:{audit.number}", kind="decision", recipients=recipients(state),
+                                  subject=f"Label refused; a new application is accepted from {computed.date.isoformat()}"))
+        return
+    audit.outcome = "labelled"
+    _label(state, event.tier, event.decided_on, today)
+    assert state.attestation is not None
+    _entry(state, today, env, event.decided_on,
+           f"labelled {state.attestation.tier_label}{override}, valid {state.attestation.valid_from.isoformat()} to {state.attestation.last_valid_day.isoformat()}",
+           tier=event.tier)
+    notes.append(Notification(key=f"decision:{audit.number}", kind="decision", recipients=recipients(state),
+                              subject=f"Labelled {state.attestation.tier_label} until {state.attestation.last_valid_day.isoformat()}"))
+
+
+def _label(state: CycleState, tier: str, decided_on: date, today: date) -> None:
+    """A new attestation from ``decided_on`` for 3 years, and the dates it starts (§2.3, §3.9.1, §3.10)."""
+    if state.attestation is not None:
+        state.previous_attestation = state.attestation
+    cancel(state, today, "label.expiry", *LABEL_DEADLINES)
+    expiry = delay_date(state.rules, "validity", decided_on, state.calendar, label="expiry")
+    state.attestation = Attestation(
+        tier=tier, tier_label=tier_label(state, tier, decided_on), valid_from=decided_on, expires=expiry.date,
+        last_valid_day=expiry.date - ONE_DAY, sites=known_ids(state.candidate.sites),
+        certification_body=state.candidate.certification_body, edition=state.edition,
+    )
+    state.label_status, state.phase = LabelStatus.valid, Phase.labelled
+    set_deadline(state, today, "label.followup_preparation", DeadlineKind.reminder,
+                 delay_date(state.rules, "followup_preparation", decided_on, state.calendar),
+                 "prepare the follow-up audit with the certification body")
+    target = delay_date(state.rules, "followup_target", decided_on, state.calendar)
+    opens, closes = window_dates(state.rules, "followup_window", target)
+    set_deadline(state, today, "label.followup_window_opens", DeadlineKind.reminder, opens, "the follow-up audit window opens")
+    set_deadline(state, today, "label.followup_target", DeadlineKind.reminder, target, "target date of the follow-up audit")
+    set_deadline(state, today, "label.followup_window_closes", DeadlineKind.window_closes, closes,
+                 "the follow-up audit takes place")
+    anchor_expiry = expiry.date
+    invitation = delay_date(state.rules, "renewal_invitation", anchor_expiry, state.calendar)
+    set_deadline(state, today, "label.renewal_invitation", DeadlineKind.reminder, invitation, "invitation to renew the label")
+    set_deadline(state, today, "label.expiry", DeadlineKind.transition, expiry, "the label expires")
+
+
+def _followup_outcome(state: CycleState, audit: AuditRecord, event: Decision, today: date, env: Envelope,
+                      notes: list[Notification], override: str) -> None:
+    assert state.attestation is not None
+    held = state.attestation.tier
+    if event.tier is None:
+        audit.outcome = "below_minimum"
+        state.phase = Phase.action_plan
+        computed = delay_date(state.rules, "action_plan", event.decided_on, state.calendar)
+        _entry(state, today, env, event.decided_on, f"follow-up below the minimum{override}: an action plan is due by {computed.date.isoformat()}")
+        set_deadline(state, today, "label.action_plan", DeadlineKind.deadline, computed, "the action plan reaches the body")
+        notes.append(Notification(key=f"decision:{audit.number}", kind="decision", recipients=recipients(state), due=computed.date,
+                                  subject=f"Follow-up below the minimum: send an action plan by {computed.date.isoformat()}"))
+        return
+    rank_new = tier_rank(state.rules, event.tier, audit.visit_start)
+    rank_held = tier_rank(state.rules, held, audit.visit_start)
+    audit.outcome = "confirmed" if rank_new == rank_held else ("higher_tier" if rank_new > rank_held else "lower_tier")
+    if rank_new != rank_held:
+        state.attestation = state.attestation.model_copy(update={"tier": event.tier, "tier_label": tier_label(state, event.tier, event.decided_on)})
+    state.phase = Phase.labelled
+    words = {"confirmed": f"label confirmed {state.attestation.tier_label}", "higher_tier": f"higher tier: {state.attestation.tier_label}",
+             "lower_tier": f"tier lowered to {state.attestation.tier_label}"}[audit.outcome]
+    _entry(state, today, env, event.decided_on, f"follow-up: {words}{override}; valid until {state.attestation.last_valid_day.isoformat()} (unchanged)",
+           tier=event.tier, outcome=audit.outcome)
+    notes.append(Notification(key=f"decision:{audit.number}", kind="decision", recipients=recipients(state), subject=f"Follow-up audit: {words}"))
+
+
+def _action_plan(state: CycleState, event: ActionPlan, today: date, env: Envelope, notes: list[Notification]) -> None:
+    close_deadline(state, today, "label.action_plan", event.received_on, notes)
+    _entry(state, today, env, event.received_on, f"action plan received on {event.received_on.isoformat()}")
+    if state.phase == Phase.suspended and state.suspension_reason == "no-action-plan":
+        lift(state, today, event.received_on, "the action plan was produced")
+    else:
+        state.phase = Phase.labelled
+
+
+def suspend(state: CycleState, today: date, reason: str, effective: date, actor: str, notes: list[Notification],
+            event_id: str | None = None) -> None:
+    state.phase, state.label_status = Phase.suspended, LabelStatus.suspended
+    state.suspension_reason, state.suspended_on = reason, effective
+    label = next(r.label for r in state.rules.procedures.suspension_reasons.at(effective) if r.id == reason)
+    log(state, today, effective, "suspension", f"label suspended from {effective.isoformat()}: {label}", actor=actor,
+        event_id=event_id, reason=reason)
+    computed = delay_date(state.rules, "suspension_max", effective, state.calendar)
+    set_deadline(state, today, "suspension.max", DeadlineKind.transition, computed, "the suspension reaches its longest duration")
+    notes.append(Notification(key=f"suspension:{effective.isoformat()}", kind="decision", recipients=recipients(state) + ["ditp"],
+                              subject=f"Label suspended from {effective.isoformat()} ({label}); at most until {computed.date.isoformat()}"))
+
+
+def lift(state: CycleState, today: date, effective: date, why: str, actor: str = "engine", event_id: str | None = None) -> None:
+    state.phase, state.label_status = Phase.labelled, LabelStatus.valid
+    state.suspension_reason, state.suspended_on = None, None
+    cancel(state, today, "suspension.max")
+    until = state.attestation.last_valid_day.isoformat() if state.attestation else "—"
+    log(state, today, effective, "suspension_lifted", f"suspension lifted on {effective.isoformat()} ({why}); validity unchanged, until {until}",
+        actor=actor, event_id=event_id)
+
+
+def withdraw(state: CycleState, today: date, reason: str, effective: date, actor: str, notes: list[Notification],
+             event_id: str | None = None, expired: bool = False) -> None:
+    state.phase = Phase.expired if expired else Phase.withdrawn
+    state.label_status = LabelStatus.expired if expired else LabelStatus.withdrawn
+    for deadline in state.open_deadlines():
+        cancel(state, today, deadline.key)
+    label = next(r.label for r in state.rules.procedures.withdrawal_reasons.at(effective) if r.id == reason)
+    computed = delay_date(state.rules, "mark_removal", effective, state.calendar)
+    state.withdrawal = {"reason": reason, "effective": effective.isoformat(), "mark_removed_by": computed.date.isoformat()}
+    what = "label expired" if expired else "label withdrawn"
+    log(state, today, effective, "expiry" if expired else "withdrawal",
+        f"{what} on {effective.isoformat()}: {label}; the mark must no longer be used from {computed.date.isoformat()}",
+        actor=actor, event_id=event_id, reason=reason)
+    set_deadline(state, today, "withdrawal.mark_removal", DeadlineKind.transition, computed, "the mark is no longer used")
+    notes.append(Notification(key=f"withdrawal:{effective.isoformat()}", kind="decision", recipients=recipients(state) + ["ditp"], due=computed.date,
+                              subject=f"{what.capitalize()} on {effective.isoformat()} ({label}); stop using the mark by {computed.date.isoformat()}"))
+
+
+def _suspension(state: CycleState, event: Suspension, today: date, env: Envelope, notes: list[Notification]) -> None:
+    suspend(state, today, event.reason, event.effective, env.actor, notes, env.event_id)
+
+
+def _lifted(state: CycleState, event: SuspensionLifted, today: date, env: Envelope, notes: list[Notification]) -> None:
+    lift(state, today, event.effective, "lifted by the certification body", env.actor, env.event_id)
+
+
+def _withdrawal(state: CycleState, event: Withdrawal, today: date, env: Envelope, notes: list[Notification]) -> None:
+    withdraw(state, today, event.reason, event.effective, env.actor, notes, env.event_id)
+
+
+def _renewal(state: CycleState, event: RenewalRequested, today: date, env: Envelope, notes: list[Notification]) -> None:
+    body = event.certification_body or state.candidate.certification_body
+    _entry(state, today, env, event.requested_on, f"renewal requested on {event.requested_on.isoformat()} with {body}")
+    state.renewal_request, state.continue_as_new = event, True
+
+
+def renewed_candidate(state: CycleState, event: RenewalRequested) -> Candidate:
+    return state.candidate.model_copy(update={
+        "certification_body": event.certification_body or state.candidate.certification_body,
+        "contract_signed": event.contract_signed,
+    })
+
+
+_APPLY: dict[type, Any] = {
+    SelfAssessment: _self_assessment, SurveyResults: _survey, AuditDates: _audit_dates, Dossier: _dossier,
+    ComplementsRequested: _complements, AuditPlan: _plan, Visit: _visit, Report: _report, Observations: _observations,
+    Decision: _decision, ActionPlan: _action_plan, Suspension: _suspension, SuspensionLifted: _lifted,
+    Withdrawal: _withdrawal, RenewalRequested: _renewal,
+}
+
+
+def change_edition(state: CycleState, rules: RuleSet, envelope: Envelope, today: date) -> None:
+    """Move the cycle to another rules edition: deadlines already set keep their dates; new ones follow the new rules."""
+    previous = state.rules
+    state.rules = rules
+    reason = getattr(envelope.event, "reason", "")
+    log(state, today, today, "rules_edition_change",
+        f"rules edition changed from {previous.edition_id} to {rules.edition_id} ({rules.content_hash}): {reason}",
+        actor=envelope.actor, event_id=envelope.event_id, previous=previous.edition_id, edition=rules.edition_id,
+        content_hash=rules.content_hash)
+    state.applied_events[envelope.event_id] = envelope.event.type

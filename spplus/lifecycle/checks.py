@@ -1,0 +1,286 @@
+"""Checking an event before it enters the history (run in the Temporal update validator).
+
+:func:`check` refuses an event that cannot be applied now — wrong order, wrong scale, impossible
+dates, unknown sites — with a message that says what is expected; it never changes the state.
+
+Pure: importable inside the Temporal workflow sandbox.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..deadlines import max_age_check
+from ..surveys import SurveyDataError, SurveyKind, SurveyResult, read_survey_csv, score_survey, summary_result
+from ..tiers import propose_tier, tier_rank
+from .common import ENDED, audit_key, EventRefused, known_ids, not_before, not_future, refuse
+from .events import (
+    ActionPlan, AuditDates, AuditKind, AuditPlan, ComplementsRequested, Decision, Dossier, Envelope, Observations,
+    RenewalRequested, Report, RulesEditionChange, SelfAssessment, Suspension, SuspensionLifted, SurveyResults, Visit,
+    Withdrawal,
+)
+from .state import AuditRecord, CycleState, LabelStatus, Phase
+
+
+def check(state: CycleState, envelope: Envelope, today: date) -> None:
+    """Refuse the event if it cannot be applied now; never changes ``state``."""
+    if envelope.event_id in state.applied_events:
+        return  # a repeat: applied once, answered again
+    if state.finished or state.phase in ENDED:
+        refuse(f"this cycle has ended ({state.phase.value}); no event can be recorded on it")
+    event = envelope.event
+    handler = _CHECKS.get(type(event))
+    if handler is None:
+        refuse(f"the event {event.type!r} is not handled by this cycle")
+    handler(state, event, today)
+
+
+def _check_self_assessment(state: CycleState, event: SelfAssessment, today: date) -> None:
+    not_future(event.done_on, today, "done_on", "a self-assessment")
+
+
+def _check_survey(state: CycleState, event: SurveyResults, today: date) -> None:
+    not_future(event.closed_on, today, "closed_on", "a survey closing")
+    if (event.csv is None) == (event.summary is None):
+        refuse("give either the raw csv export or the report's summary, not both and not neither", "csv")
+    score_event(state, event)  # refuses a CSV the scale cannot read
+
+
+def score_event(state: CycleState, event: SurveyResults) -> SurveyResult:
+    kind = SurveyKind(event.kind)
+    headcount = state.candidate.agents_in_contact if kind == SurveyKind.agent else None
+    try:
+        if event.csv is not None:
+            return score_survey(state.rules, kind, read_survey_csv(event.csv), event.solicited, event.closed_on, headcount)
+        assert event.summary is not None
+        return summary_result(state.rules, kind, event.summary.note, event.summary.admissible, event.solicited,
+                              event.closed_on, headcount)
+    except SurveyDataError as exc:
+        raise EventRefused(f"{'csv' if event.csv is not None else 'summary'}: {exc}", "csv" if event.csv else "summary") from None
+
+
+def _audit_phase_ok(state: CycleState, kind: AuditKind) -> None:
+    if kind == AuditKind.initial and state.phase not in (Phase.preparation, Phase.renewing):
+        refuse(f"an initial audit is scheduled during preparation; this cycle is {state.phase.value}"
+                + ("; for the follow-up audit send audit: followup" if state.phase == Phase.labelled else ""), "audit")
+    if kind == AuditKind.followup and state.phase not in (Phase.labelled, Phase.followup):
+        refuse(f"a follow-up audit is scheduled once labelled; this cycle is {state.phase.value}", "audit")
+
+
+def _check_audit_dates(state: CycleState, event: AuditDates, today: date) -> None:
+    _audit_phase_ok(state, event.audit)
+    current = state.current_audit
+    if current is not None and current.scores is not None:
+        refuse("the visit of the current audit is already recorded; its dates can no longer change", "visit_start")
+    if current is not None and current.kind != event.audit:
+        refuse(f"a {current.kind.value} audit is under way; finish it before scheduling a {event.audit.value} audit", "audit")
+    if event.visit_start < today:
+        refuse(f"visit_start: {event.visit_start.isoformat()} is past (today is {today.isoformat()}); audit dates are set ahead of the visit", "visit_start")
+    if event.visit_end < event.visit_start:
+        refuse(f"visit_end: {event.visit_end.isoformat()} is before visit_start {event.visit_start.isoformat()}", "visit_end")
+    known = known_ids(state.candidate.sites)
+    unknown = [s for s in event.sites if s not in known]
+    if unknown:
+        refuse(f"sites: unknown site(s) {', '.join(unknown)}; the candidate's sites are {', '.join(known)}", "sites")
+    if event.audit == AuditKind.followup:
+        opens = state.deadlines.get("label.followup_window_opens")
+        closes = state.deadlines.get("label.followup_window_closes")
+        if opens and closes and not (opens.due <= event.visit_start and event.visit_end <= closes.due):
+            refuse(f"the follow-up visit takes place between {opens.due.isoformat()} and {closes.due.isoformat()} "
+                    f"({closes.computed.reference}); got {event.visit_start.isoformat()}–{event.visit_end.isoformat()}", "visit_start")
+
+
+def _require_audit(state: CycleState, step: str) -> AuditRecord:
+    audit = state.current_audit
+    if audit is None:
+        refuse(f"{step} needs an audit under way: send the audit dates first")
+    assert audit is not None
+    return audit
+
+
+def _check_dossier(state: CycleState, event: Dossier, today: date) -> None:
+    audit = _require_audit(state, "a dossier")
+    if audit.scores is not None:
+        refuse("the visit is already recorded; the dossier comes before it", "received_on")
+    not_future(event.received_on, today, "received_on", "a dossier received")
+    not_before(event.received_on, state.candidate.contract_signed, "received_on", "the contract")
+    known = known_ids(state.rules.procedures.dossier_contents.at(event.received_on))
+    unknown = [c for c in event.contents if c not in known]
+    if unknown:
+        refuse(f"contents: unknown item(s) {', '.join(unknown)}; the dossier items are {', '.join(known)}", "contents")
+
+
+def _check_complements(state: CycleState, event: ComplementsRequested, today: date) -> None:
+    audit = _require_audit(state, "asking for complements")
+    if audit.dossier_received is None:
+        refuse("complements are asked once the dossier is received: record the dossier first")
+    not_future(event.requested_on, today, "requested_on", "a request")
+    known = known_ids(state.rules.procedures.dossier_contents.at(event.requested_on))
+    unknown = [c for c in event.items if c not in known]
+    if unknown:
+        refuse(f"items: unknown item(s) {', '.join(unknown)}; the dossier items are {', '.join(known)}", "items")
+
+
+def _check_plan(state: CycleState, event: AuditPlan, today: date) -> None:
+    audit = _require_audit(state, "an audit plan")
+    not_future(event.sent_on, today, "sent_on", "a plan sent")
+    if event.sent_on > audit.visit_start:
+        refuse(f"sent_on: the plan is sent before the visit ({audit.visit_start.isoformat()}), got {event.sent_on.isoformat()}", "sent_on")
+
+
+def _check_visit(state: CycleState, event: Visit, today: date) -> None:
+    audit = _require_audit(state, "a visit")
+    if audit.scores is not None:
+        refuse("this audit's visit is already recorded; scores are given once", "scores")
+    if today < audit.visit_end:
+        refuse(f"the visit ends on {audit.visit_end.isoformat()}; record its scores from that day on", "scores")
+    problems = prerequisites(state, audit)
+    if problems:
+        refuse("the audit's prerequisites are not met: " + "; ".join(problems))
+    try:
+        propose_tier(state.rules, event.scores, state.survey_note("agent"), state.survey_note("user"), audit.visit_start)
+    except ValueError as exc:
+        raise EventRefused(f"scores: {exc}", "scores") from None
+
+
+def prerequisites(state: CycleState, audit: AuditRecord) -> list[str]:
+    """What the guide requires before an audit, checked against its date (§3.1, §3.4, §3.5.1, §3.9.1)."""
+    problems: list[str] = []
+    if not state.self_assessments:
+        problems.append("no self-assessment recorded (§3.1)")
+    else:
+        latest = max(d for d in state.self_assessments if d <= audit.visit_start) if any(d <= audit.visit_start for d in state.self_assessments) else None
+        if latest is None:
+            problems.append("no self-assessment dated before the audit (§3.1)")
+        else:
+            check_ = max_age_check(state.rules, "self_assessment_max_age", latest, audit.visit_start, "the self-assessment")
+            if not check_.ok:
+                problems.append(check_.message)
+    for kind in ("user", "agent"):
+        result = state.surveys.get(kind)
+        if result is None:
+            problems.append(f"no {kind} survey recorded (§3.4)")
+            continue
+        if audit.kind == AuditKind.initial:
+            age = max_age_check(state.rules, "survey_max_age", result.at, audit.visit_start, f"the {kind} survey")
+            if not age.ok:
+                problems.append(age.message)
+        else:
+            initial = next((a for a in state.audits if a.kind == AuditKind.initial and a.decided_on), None)
+            if initial is not None and result.at <= initial.visit_end:
+                problems.append(f"the {kind} survey closed on {result.at.isoformat()}, before the initial audit; the follow-up needs surveys run since (§3.9.1)")
+        if not result.valid:
+            problems.append(f"the {kind} survey is not valid: {'; '.join(result.reasons)}")
+    if audit.dossier_received is None:
+        problems.append("no dossier received (§3.5.1)")
+    return problems
+
+
+def _check_report(state: CycleState, event: Report, today: date) -> None:
+    audit = _require_audit(state, "a report")
+    if audit.scores is None:
+        refuse("the report follows the visit: record the visit and its scores first")
+    if audit.report_received is not None:
+        refuse("the report of this audit is already recorded")
+    not_before(event.sent_on, audit.visit_end, "sent_on", "the end of the visit")
+    not_before(event.received_on, event.sent_on, "received_on", "the day it was sent")
+    not_future(event.received_on, today, "received_on", "a report received")
+
+
+def _check_observations(state: CycleState, event: Observations, today: date) -> None:
+    audit = _require_audit(state, "observations")
+    if audit.report_received is None:
+        refuse("observations answer the report: record the report first")
+    not_before(event.received_on, audit.report_received, "received_on", "the report's receipt")
+    not_future(event.received_on, today, "received_on", "observations received")
+    window = state.deadlines.get(audit_key(audit, "observations"))
+    if window is not None and event.received_on > window.due:
+        refuse(f"received_on: the observations window closed on {window.due.isoformat()} ({window.computed.explanation}); observations after it are not taken", "received_on")
+
+
+def _check_decision(state: CycleState, event: Decision, today: date) -> None:
+    audit = _require_audit(state, "a decision")
+    if audit.report_received is None:
+        refuse("the decision follows the report and the observations window: record the report first")
+    window = state.deadlines.get(audit_key(audit, "observations"))
+    if not audit.observations and window is not None and event.decided_on <= window.due:
+        refuse(f"decided_on: the candidate may send observations until {window.due.isoformat()}; decide after that day, or once observations are recorded", "decided_on")
+    not_before(event.decided_on, audit.report_received, "decided_on", "the report's receipt")
+    not_future(event.decided_on, today, "decided_on", "a decision")
+    tiers = [t.id for t in state.rules.tiers.tiers.at(audit.visit_start)]
+    if event.tier is not None and event.tier not in tiers:
+        refuse(f"tier: unknown tier {event.tier!r}; the tiers are {', '.join(tiers)} (null for a refusal)", "tier")
+    proposal = audit.proposal
+    assert proposal is not None
+    expected = proposed_outcome_tier(state, audit)
+    if event.tier != expected and not (event.reason and event.reason.strip()):
+        refuse(f"tier: the rules give {expected or 'no tier'} ({proposal.reference}); a different decision needs a written reason", "reason")
+
+
+def proposed_outcome_tier(state: CycleState, audit: AuditRecord) -> str | None:
+    """The tier the rules give for this audit: at a follow-up, never below the tier held unless below the minimum."""
+    proposal = audit.proposal
+    assert proposal is not None
+    if audit.kind == AuditKind.followup and state.attestation is not None and proposal.tier is not None:
+        held = state.attestation.tier
+        if tier_rank(state.rules, proposal.tier, audit.visit_start) < tier_rank(state.rules, held, audit.visit_start):
+            return held  # §3.9.1: confirmed in its tier, or a higher one; below the minimum → action plan
+    return proposal.tier
+
+
+def _check_action_plan(state: CycleState, event: ActionPlan, today: date) -> None:
+    if state.phase not in (Phase.action_plan, Phase.suspended) or "label.action_plan" not in state.deadlines:
+        refuse(f"no action plan is due: one is asked after a follow-up below the minimum; this cycle is {state.phase.value}")
+    not_future(event.received_on, today, "received_on", "an action plan received")
+
+
+def _check_suspension(state: CycleState, event: Suspension, today: date) -> None:
+    if state.label_status != LabelStatus.valid:
+        refuse(f"only a valid label can be suspended; this label is {state.label_status.value}")
+    reasons = known_ids(state.rules.procedures.suspension_reasons.at(event.effective))
+    if event.reason not in reasons:
+        refuse(f"reason: unknown suspension reason {event.reason!r}; the reasons are {', '.join(reasons)} (§5.3.1)", "reason")
+    not_future(event.effective, today, "effective", "a suspension")
+    assert state.attestation is not None
+    not_before(event.effective, state.attestation.valid_from, "effective", "the label's start")
+
+
+def _check_lift(state: CycleState, event: SuspensionLifted, today: date) -> None:
+    if state.phase != Phase.suspended:
+        refuse(f"no suspension to lift; this cycle is {state.phase.value}")
+    assert state.suspended_on is not None
+    not_before(event.effective, state.suspended_on, "effective", "the suspension")
+    not_future(event.effective, today, "effective", "a lifting")
+
+
+def _check_withdrawal(state: CycleState, event: Withdrawal, today: date) -> None:
+    if state.label_status not in (LabelStatus.valid, LabelStatus.suspended):
+        refuse(f"only a label that holds can be withdrawn; this label is {state.label_status.value}")
+    reasons = known_ids(state.rules.procedures.withdrawal_reasons.at(event.effective))
+    if event.reason not in reasons:
+        refuse(f"reason: unknown withdrawal reason {event.reason!r}; the reasons are {', '.join(reasons)} (§5.3.2)", "reason")
+    not_future(event.effective, today, "effective", "a withdrawal")
+    assert state.attestation is not None
+    not_before(event.effective, state.attestation.valid_from, "effective", "the label's start")
+
+
+def _check_renewal(state: CycleState, event: RenewalRequested, today: date) -> None:
+    if state.phase != Phase.labelled or state.label_status != LabelStatus.valid:
+        refuse(f"a renewal is asked by a service whose label holds; this cycle is {state.phase.value}")
+    not_future(event.requested_on, today, "requested_on", "a renewal request")
+    not_future(event.contract_signed, today, "contract_signed", "a contract")
+
+
+def _check_edition_change(state: CycleState, event: RulesEditionChange, today: date) -> None:
+    if event.edition == state.edition:
+        refuse(f"edition: this cycle already runs on edition {state.edition}", "edition")
+
+
+_CHECKS: dict[type, Any] = {
+    SelfAssessment: _check_self_assessment, SurveyResults: _check_survey, AuditDates: _check_audit_dates,
+    Dossier: _check_dossier, ComplementsRequested: _check_complements, AuditPlan: _check_plan, Visit: _check_visit,
+    Report: _check_report, Observations: _check_observations, Decision: _check_decision,
+    ActionPlan: _check_action_plan, Suspension: _check_suspension, SuspensionLifted: _check_lift,
+    Withdrawal: _check_withdrawal, RenewalRequested: _check_renewal, RulesEditionChange: _check_edition_change,
+}

@@ -1,0 +1,119 @@
+"""What the cycle's steps share: refusals, notifications, the timeline and deadline bookkeeping.
+
+Pure: importable inside the Temporal workflow sandbox.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..deadlines import ComputedDate
+from .state import AuditRecord, CycleState, Deadline, DeadlineKind, DeadlineStatus, Phase, TimelineEntry
+
+ONE_DAY = timedelta(days=1)
+ENDED = {Phase.withdrawn, Phase.expired, Phase.closed}
+HOLDING_LABEL = {Phase.labelled, Phase.followup, Phase.action_plan, Phase.renewing}
+
+
+class EventRefused(ValueError):
+    """An event that cannot enter the history, and what to do instead."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Notification(BaseModel):
+    """Something a person must be told: a reminder, a breach, a decision."""
+
+    key: str
+    kind: str  # reminder | breach | decision | info
+    subject: str
+    due: date | None = None
+    recipients: list[str]
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def refuse(message: str, field: str | None = None) -> None:
+    raise EventRefused(message, field)
+
+
+def not_future(day: date, today: date, field: str, what: str) -> None:
+    if day > today:
+        refuse(f"{field}: {what} on {day.isoformat()} is in the future (today is {today.isoformat()}); record it once it has happened", field)
+
+
+def not_before(day: date, floor: date, field: str, what: str) -> None:
+    if day < floor:
+        refuse(f"{field}: {day.isoformat()} is before {what} ({floor.isoformat()})", field)
+
+
+def recipients(state: CycleState) -> list[str]:
+    return [f"candidate:{state.candidate.id}", f"body:{state.candidate.certification_body}"]
+
+
+def log(state: CycleState, today: date, on: date, kind: str, summary: str, actor: str = "engine",
+         event_id: str | None = None, **data: Any) -> None:
+    state.timeline.append(TimelineEntry(on=on, recorded=today, kind=kind, actor=actor, summary=summary,
+                                        edition=state.edition, event_id=event_id, data=data))
+
+
+def set_deadline(state: CycleState, today: date, key: str, kind: DeadlineKind, computed: ComputedDate, what: str) -> Deadline:
+    deadline = Deadline(key=key, kind=kind, due=computed.date, what=what, computed=computed)
+    state.deadlines[key] = deadline
+    log(state, today, today, "deadline_set", f"{what}: {computed.date.isoformat()} ({computed.explanation})",
+         key=key, due=computed.date.isoformat(), rule=computed.rule, reference=computed.reference)
+    return deadline
+
+
+def close_deadline(state: CycleState, today: date, key: str, on: date, notes: list[Notification]) -> None:
+    """The thing a deadline asked for happened on ``on``: met if on time, a breach if late."""
+    deadline = state.deadlines.get(key)
+    if deadline is None or deadline.status not in (DeadlineStatus.open, DeadlineStatus.missed):
+        return
+    if deadline.status == DeadlineStatus.missed:  # already counted as a breach when it passed
+        deadline.closed_on = on
+        log(state, today, on, "deadline_late", f"{deadline.what}: done on {on.isoformat()}, late (due {deadline.due.isoformat()})", key=key)
+        return
+    deadline.closed_on = on
+    if on <= deadline.due:
+        deadline.status = DeadlineStatus.met
+        log(state, today, on, "deadline_met", f"{deadline.what}: met on {on.isoformat()} (due {deadline.due.isoformat()})", key=key)
+    else:
+        deadline.status = DeadlineStatus.missed
+        breach(state, today, deadline, on, notes)
+
+
+def cancel(state: CycleState, today: date, *keys: str) -> None:
+    for key in keys:
+        deadline = state.deadlines.get(key)
+        if deadline is not None and deadline.status == DeadlineStatus.open:
+            deadline.status = DeadlineStatus.cancelled
+            deadline.closed_on = today
+            log(state, today, today, "deadline_cancelled", f"{deadline.what}: no longer due", key=key)
+
+
+def breach(state: CycleState, today: date, deadline: Deadline, on: date, notes: list[Notification]) -> None:
+    state.breaches += 1
+    log(state, today, on, "breach", f"{deadline.what}: due {deadline.due.isoformat()}, missed", key=deadline.key,
+         due=deadline.due.isoformat(), rule=deadline.computed.rule, reference=deadline.computed.reference)
+    notes.append(Notification(key=f"breach:{deadline.key}", kind="breach", due=deadline.due, recipients=recipients(state),
+                              subject=f"Missed: {deadline.what} (due {deadline.due.isoformat()}, {deadline.computed.reference})"))
+
+
+def audit_key(audit: AuditRecord, name: str) -> str:
+    return f"audit{audit.number}.{name}"
+
+
+def tier_label(state: CycleState, tier: str, on: date) -> str:
+    return next(t.label for t in state.rules.tiers.tiers.at(on) if t.id == tier)
+
+
+def known_ids(items: list[Any]) -> list[str]:
+    return [item.id for item in items]
+
+

@@ -1,0 +1,173 @@
+"""The state of one label cycle: everything recorded, every open deadline, the timeline.
+
+One model carried whole through continue-as-new (deadlines are absolute dates, never timers),
+so a renewal's next cycle starts where the last one stood.
+
+Pure: importable inside the Temporal workflow sandbox.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..calendar import WorkingCalendar
+from ..deadlines import ComputedDate
+from ..rules.models import RuleSet
+from ..surveys import SurveyResult
+from ..tiers import AuditScores, TierProposal
+from .events import AuditKind, Candidate, RenewalRequested
+
+
+class Phase(StrEnum):
+    """Where a cycle stands (« étape »)."""
+
+    preparation = "preparation"  # prerequisites and dossier, audit not yet visited
+    audit = "audit"  # visit done, report and observations under way
+    decision = "decision"  # report and observations closed, waiting for the body's decision
+    labelled = "labelled"
+    followup = "followup"  # follow-up audit under way
+    action_plan = "action_plan"  # follow-up below minimum, action plan due
+    suspended = "suspended"
+    refused = "refused"
+    withdrawn = "withdrawn"
+    expired = "expired"
+    renewing = "renewing"  # renewal audit under way while the previous label still holds
+    closed = "closed"
+
+
+class LabelStatus(StrEnum):
+    none = "none"
+    valid = "valid"
+    suspended = "suspended"
+    withdrawn = "withdrawn"
+    expired = "expired"
+
+
+class DeadlineKind(StrEnum):
+    deadline = "deadline"  # something must happen by then: missing it is a breach
+    reminder = "reminder"  # a date to be told about (preparation, invitation)
+    window_closes = "window_closes"  # last day of a window something must happen in (follow-up audit)
+    window = "window"  # last day of a window the candidate may use (observations): no breach
+    transition = "transition"  # the cycle changes course on that date (expiry, suspension limit)
+
+
+class DeadlineStatus(StrEnum):
+    open = "open"
+    met = "met"
+    missed = "missed"
+    done = "done"  # a reminder sent or a transition applied
+    cancelled = "cancelled"
+
+
+class Deadline(BaseModel):
+    """A dated obligation or reminder, with the rule that set it."""
+
+    key: str
+    kind: DeadlineKind
+    due: date
+    what: str
+    computed: ComputedDate
+    status: DeadlineStatus = DeadlineStatus.open
+    reminded: bool = False
+    closed_on: date | None = None
+
+
+class TimelineEntry(BaseModel):
+    """One line of a cycle's story: what happened, on which date, who said so, under which rules."""
+
+    on: date
+    recorded: date
+    kind: str
+    actor: str
+    summary: str
+    edition: str
+    event_id: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Attestation(BaseModel):
+    """The label's attestation (§3.8.1): valid 3 years, naming every covered site."""
+
+    tier: str
+    tier_label: str
+    valid_from: date
+    expires: date  # first day it no longer holds
+    last_valid_day: date
+    sites: list[str]
+    certification_body: str
+    edition: str
+
+
+class AuditRecord(BaseModel):
+    """One audit (initial or follow-up) from its dates to its decision."""
+
+    number: int
+    kind: AuditKind
+    visit_start: date
+    visit_end: date
+    sites: list[str]
+    postponements: int = 0
+    dossier_received: date | None = None
+    dossier_missing: list[str] = Field(default_factory=list)
+    complements_requested: list[str] = Field(default_factory=list)
+    plan_sent: date | None = None
+    auditors: list[str] = Field(default_factory=list)
+    scores: AuditScores | None = None
+    proposal: TierProposal | None = None
+    report_sent: date | None = None
+    report_received: date | None = None
+    observations: list[str] = Field(default_factory=list)
+    observations_closed: bool = False
+    decided_on: date | None = None
+    decided_tier: str | None = None
+    outcome: str | None = None
+
+
+class CycleState(BaseModel):
+    """Everything a cycle knows. Rules and calendar are pinned: a cycle runs on its edition."""
+
+    model_config = ConfigDict(validate_assignment=False)
+
+    cycle_number: int = 1
+    candidate: Candidate
+    rules: RuleSet
+    calendar: WorkingCalendar
+    phase: Phase = Phase.preparation
+    label_status: LabelStatus = LabelStatus.none
+    attestation: Attestation | None = None
+    previous_attestation: Attestation | None = None
+    self_assessments: list[date] = Field(default_factory=list)
+    surveys: dict[str, SurveyResult] = Field(default_factory=dict)
+    audits: list[AuditRecord] = Field(default_factory=list)
+    deadlines: dict[str, Deadline] = Field(default_factory=dict)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    applied_events: dict[str, str] = Field(default_factory=dict)  # event id → receipt summary
+    refusal_notified: date | None = None
+    new_application_from: date | None = None
+    suspension_reason: str | None = None
+    suspended_on: date | None = None
+    withdrawal: dict[str, Any] | None = None
+    finished: bool = False
+    continue_as_new: bool = False
+    renewal_request: RenewalRequested | None = None
+    breaches: int = 0
+
+    @property
+    def edition(self) -> str:
+        return self.rules.edition_id
+
+    @property
+    def current_audit(self) -> AuditRecord | None:
+        return self.audits[-1] if self.audits and self.audits[-1].decided_on is None else None
+
+    def open_deadlines(self) -> list[Deadline]:
+        return sorted((d for d in self.deadlines.values() if d.status == DeadlineStatus.open), key=lambda d: (d.due, d.key))
+
+    def survey_note(self, kind: str) -> Decimal | None:
+        result = self.surveys.get(kind)
+        return result.note if result is not None else None

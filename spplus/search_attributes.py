@@ -1,0 +1,19 @@
+"""The custom search attributes a cycle keeps up to date, so that lists are one visibility query.
+
+Within PostgreSQL's per-namespace limits (10 Keyword, 3 Datetime, 3 Int): 6 Keyword, 2 Datetime.
+"""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+CANDIDATE = SearchAttributeKey.for_keyword("SpCandidate")
+CERTIFICATION_BODY = SearchAttributeKey.for_keyword("SpCertificationBody")
+PHASE = SearchAttributeKey.for_keyword("SpPhase")
+LABEL_STATUS = SearchAttributeKey.for_keyword("SpLabelStatus")
+TIER = SearchAttributeKey.for_keyword("SpTier")
+RULES_EDITION = SearchAttributeKey.for_keyword("SpRulesEdition")
+NEXT_DEADLINE = SearchAttributeKey.for_datetime("SpNextDeadline")
+LABEL_EXPIRY = SearchAttributeKey.for_datetime("SpLabelExpiry")
+
+ALL = [CANDIDATE, CERTIFICATION_BODY, PHASE, LABEL_STATUS, TIER, RULES_EDITION, NEXT_DEADLINE, LABEL_EXPIRY]

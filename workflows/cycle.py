@@ -1,0 +1,216 @@
+"""One local public service's label cycle as a durable workflow (id ``cycle-<candidate id>``).
+
+The workflow only orchestrates; every decision is the pure cycle's (`spplus.lifecycle`):
+
+* start: the rules edition and the territory's calendar are loaded by activities and pinned —
+  both land in the history, so a replay never reads a file or a newer holiday library;
+* events: one update, ``record``, whose validator runs ``check`` (nothing invalid enters the
+  history) and whose handler runs ``apply``; an event id seen before is answered, not re-applied;
+* time: the workflow sleeps until the next date the cycle asks for, then runs ``advance``;
+  deadlines are absolute dates in the state, so they survive continue-as-new;
+* renewal: the next cycle continues-as-new with the label that still holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, time, timedelta, timezone
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.calendar import CalendarRequest, resolve_calendar
+    from activities.notify import NotificationRequest, send_notification
+    from activities.rules import RulesRequest, load_rules_edition
+    from spplus import search_attributes as sa
+    from spplus.lifecycle import (
+        Candidate, CycleState, Envelope, EventRefused, LabelStatus, Notification, Phase, advance, apply, change_edition,
+        check, next_wakeup, open_cycle, renewed_candidate,
+    )
+    from spplus.lifecycle.events import RenewalRequested, RulesEditionChange
+    from spplus.lifecycle.state import Attestation, TimelineEntry
+    from spplus.lifecycle.views import CycleView, DeadlineView, cycle_view, deadline_view
+
+
+class CycleStart(BaseModel):
+    """Start a cycle from a candidacy, or go on from a carried state (continue-as-new)."""
+
+    candidate: Candidate | None = None
+    edition: str | None = None
+    state: CycleState | None = None
+    renewal: RenewalRequested | None = None
+    actor: str = "certification-body"
+
+
+class CycleOutcome(BaseModel):
+    candidate: str
+    cycle_number: int
+    phase: Phase
+    label_status: LabelStatus
+    attestation: Attestation | None
+    new_application_from: date | None
+    withdrawal: dict[str, str] | None
+    breaches: int
+    edition: str
+
+
+class Receipt(BaseModel):
+    """The answer to an event: applied (or already applied), and where the cycle stands now."""
+
+    event_id: str
+    duplicate: bool
+    phase: Phase
+    label_status: LabelStatus
+    summary: str
+    open_deadlines: list[DeadlineView]
+
+
+RULES_TIMEOUT = timedelta(seconds=60)
+NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
+                           maximum_interval=timedelta(minutes=30))
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+@workflow.defn(name="LabelCycle")
+class LabelCycleWorkflow:
+    @workflow.init
+    def __init__(self, start: CycleStart) -> None:
+        # A carried state is usable at once; a new cycle is ready once its rules are pinned.
+        self._state: CycleState | None = start.state if start.renewal is None else None
+        self._changed = False
+        self._lock = asyncio.Lock()
+        self._sending: list[asyncio.Future[bool]] = []
+        self._search: dict[str, object] = {}
+
+    # ------------------------------------------------------------------ run
+    @workflow.run
+    async def run(self, start: CycleStart) -> CycleOutcome:
+        if self._state is None:
+            self._state = await self._open(start)
+        state = self._state
+        while not state.finished and not state.continue_as_new:
+            self._publish(state)
+            wake = next_wakeup(state)
+            self._changed = False
+            timeout = (_midnight(wake) - workflow.now()) if wake is not None else None
+            if timeout is None or timeout > timedelta(0):
+                try:
+                    await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+                except asyncio.TimeoutError:
+                    pass
+            self._notify(advance(state, workflow.now().date()))
+            if workflow.info().is_continue_as_new_suggested() and not state.finished:
+                break  # history grows long: go on in a fresh run with the same state
+
+        self._publish(state)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await asyncio.gather(*self._sending, return_exceptions=True)
+        if not state.finished:
+            renewal, state.renewal_request, state.continue_as_new = state.renewal_request, None, False
+            workflow.continue_as_new(CycleStart(state=state, renewal=renewal))
+        return CycleOutcome(
+            candidate=state.candidate.id, cycle_number=state.cycle_number, phase=state.phase,
+            label_status=state.label_status, attestation=state.attestation,
+            new_application_from=state.new_application_from, withdrawal=state.withdrawal, breaches=state.breaches,
+            edition=state.edition,
+        )
+
+    async def _open(self, start: CycleStart) -> CycleState:
+        """Load and pin the rules and the calendar, then open the cycle (or the renewal's next one)."""
+        previous = start.state
+        candidate = renewed_candidate(previous, start.renewal) if previous and start.renewal else start.candidate
+        assert candidate is not None, "a cycle starts from a candidate or from a carried state"
+        rules = await workflow.execute_activity(
+            load_rules_edition, RulesRequest(edition=start.edition), start_to_close_timeout=RULES_TIMEOUT,
+        )
+        today = workflow.now().date()
+        calendar = await workflow.execute_activity(
+            resolve_calendar,
+            CalendarRequest(rules=rules, territory=candidate.territory, first_year=min(today, candidate.contract_signed).year - 1,
+                            last_year=today.year + 5, at=today),
+            start_to_close_timeout=RULES_TIMEOUT,
+        )
+        workflow.logger.info("cycle opened", extra={"candidate": candidate.id, "edition": rules.edition_id})
+        return open_cycle(candidate, rules, calendar, today, previous=previous, actor=start.actor)
+
+    # ------------------------------------------------------------------ events
+    @workflow.update
+    async def record(self, envelope: Envelope) -> Receipt:
+        async with self._lock:
+            state = self._state
+            assert state is not None  # the validator refused events before the cycle was open
+            duplicate = envelope.event_id in state.applied_events
+            if not duplicate:
+                if isinstance(envelope.event, RulesEditionChange):
+                    rules = await workflow.execute_activity(
+                        load_rules_edition, RulesRequest(edition=envelope.event.edition), start_to_close_timeout=RULES_TIMEOUT,
+                    )
+                    change_edition(state, rules, envelope, workflow.now().date())
+                else:
+                    self._notify(apply(state, envelope, workflow.now().date()))
+                self._changed = True
+            return Receipt(
+                event_id=envelope.event_id, duplicate=duplicate, phase=state.phase, label_status=state.label_status,
+                summary=next((e.summary for e in reversed(state.timeline) if e.event_id == envelope.event_id), ""),
+                open_deadlines=[deadline_view(d) for d in state.open_deadlines()],
+            )
+
+    @record.validator
+    def validate_record(self, envelope: Envelope) -> None:
+        if self._state is None:
+            raise ApplicationError("the cycle is opening (loading its rules); send the event again in a moment",
+                                   type="CycleNotReady")
+        try:
+            check(self._state, envelope, workflow.now().date())
+        except EventRefused as exc:
+            raise ApplicationError(exc.message, {"field": exc.field}, type="EventRefused", non_retryable=True) from None
+
+    # ------------------------------------------------------------------ queries
+    @workflow.query
+    def state(self) -> CycleView | None:
+        return cycle_view(self._state) if self._state is not None else None
+
+    @workflow.query
+    def timeline(self) -> list[TimelineEntry]:
+        return list(self._state.timeline) if self._state is not None else []
+
+    # ------------------------------------------------------------------ effects
+    def _notify(self, notes: list[Notification]) -> None:
+        """Send notifications without waiting: a down outbox is retried, never blocks a deadline."""
+        info = workflow.info()
+        for note in notes:
+            self._sending.append(workflow.start_activity(
+                send_notification, NotificationRequest(cycle_id=info.workflow_id, run_id=info.run_id, notification=note),
+                start_to_close_timeout=timedelta(seconds=30), schedule_to_close_timeout=timedelta(days=30),
+                retry_policy=NOTIFY_RETRY,
+            ))
+        self._sending = [f for f in self._sending if not f.done()]
+
+    def _publish(self, state: CycleState) -> None:
+        """Keep the search attributes true, upserting only what changed."""
+        due = [d.due for d in state.open_deadlines()]
+        wanted: dict[str, object] = {
+            sa.CANDIDATE.name: state.candidate.id,
+            sa.CERTIFICATION_BODY.name: state.candidate.certification_body,
+            sa.PHASE.name: state.phase.value,
+            sa.LABEL_STATUS.name: state.label_status.value,
+            sa.TIER.name: state.attestation.tier if state.attestation and state.label_status != LabelStatus.none else None,
+            sa.RULES_EDITION.name: state.edition,
+            sa.NEXT_DEADLINE.name: _midnight(min(due)) if due else None,
+            sa.LABEL_EXPIRY.name: _midnight(state.attestation.expires) if state.attestation else None,
+        }
+        updates = []
+        for key in sa.ALL:
+            value = wanted[key.name]
+            if self._search.get(key.name, "<unset>") == value:
+                continue
+            updates.append(key.value_unset() if value is None else key.value_set(value))  # type: ignore[arg-type]
+        if updates:
+            workflow.upsert_search_attributes(updates)
+            self._search.update(wanted)
