@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timezone
 from typing import Any
@@ -103,6 +104,18 @@ class CycleDriver:
     async def timeline(self):
         return await engine.get_timeline(self.client, self.candidate.id)
 
+    async def save_histories(self, folder: Path, name: str) -> list[Path]:
+        """Write every run of this cycle (continue-as-new included) as a JSON history."""
+        folder.mkdir(parents=True, exist_ok=True)
+        runs = [w async for w in self.client.list_workflows(f"WorkflowId = '{self.handle.id}'")]
+        written = []
+        for number, run in enumerate(sorted(runs, key=lambda r: r.start_time), start=1):
+            history = await self.client.get_workflow_handle(run.id, run_id=run.run_id).fetch_history()
+            path = folder / f"{name}.run{number}.json"
+            path.write_text(history.to_json(), encoding="utf-8")
+            written.append(path)
+        return written
+
     async def history_length(self) -> int:
         return len((await self.handle.fetch_history()).events)
 
@@ -117,9 +130,22 @@ def new_candidate(contract_signed: date, **overrides: Any) -> Candidate:
     return Candidate.model_validate(data)
 
 
+HISTORIES = Path(__file__).resolve().parents[1] / "fixtures" / "histories"
+
+
 @pytest.fixture
-async def cycle(env: WorkflowEnvironment, worker: str) -> CycleDriver:
+async def cycle(env: WorkflowEnvironment, worker: str, request: pytest.FixtureRequest) -> AsyncIterator[CycleDriver]:
     now = datetime.now(timezone.utc).date()
     driver = CycleDriver(env, new_candidate(now))
     await driver.start()
-    return driver
+    yield driver
+    # SPPLUS_RECORD_HISTORIES=1 make test: keep every run of this cycle as a replay fixture.
+    if os.environ.get("SPPLUS_RECORD_HISTORIES") and request.node.rep_call.passed:
+        await driver.save_histories(HISTORIES, request.node.name.removeprefix("test_"))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
