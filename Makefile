@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 run: install
 	$(BIN)/spplus rules check
-	$(BIN)/spplus rules show
+	$(BIN)/python worker.py
 
 test: install
 	$(BIN)/python -m pytest

@@ -7,6 +7,7 @@ non-zero exit status (1: refused input, 2: usage).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from decimal import Decimal
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from .rules.loader import RuleSetInvalid, load_rules
 from .rules.models import Dated, RuleSet
-from .rules.yamlsource import RuleFileError, read_yaml_file
+from .rules.yamlsource import RuleFileError, read_yaml, read_yaml_file
 
 
 def _today() -> date:
@@ -160,6 +161,10 @@ def rules_schema(out: Path) -> None:
 
 
 # ------------------------------------------------------------------ tier
+def read_yaml_text(text: str, name: str) -> Any:
+    return read_yaml(text, name).data
+
+
 def _read_data_file(path: Path) -> Any:
     try:
         if path.suffix == ".json":
@@ -279,6 +284,195 @@ def deadlines(ctx: click.Context, as_json: bool, **facts: Any) -> None:
     result = cycle_deadlines(rule_set, cycle, calendar)
     human = "\n".join(f"{d.date.isoformat()}  {d.key:<32} {d.explanation}  [{d.rule} from {d.rule_from}, {d.reference}]" for d in result)
     emit(result, as_json, human)
+
+
+# ------------------------------------------------------------------ cycles (needs a running engine)
+def _run(coro: Any) -> Any:
+    import asyncio
+
+    from .client import EngineError
+
+    try:
+        return asyncio.run(coro)
+    except EngineError as exc:
+        fail(f"refused: {exc.message}")
+    except RuntimeError as exc:
+        if "connect" in str(exc).lower():
+            fail(f"cannot reach the engine's Temporal server: {exc}. Start it with `make run` or set TEMPORAL_ADDRESS.")
+        raise
+
+
+_TEMPORAL_USED = False
+
+
+async def _client() -> Any:
+    from .client import connect
+
+    global _TEMPORAL_USED
+    _TEMPORAL_USED = True
+    return await connect()
+
+
+def entry() -> None:
+    """The installed `spplus` command.
+
+    A short-lived process that used a Temporal client can abort while the interpreter tears down
+    the client's Rust threads (temporalio/sdk-python#300): once the command has finished and its
+    output is flushed, such a process exits without that teardown.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            click.echo(exc.code, err=True)
+    if _TEMPORAL_USED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+@main.group()
+def cycle() -> None:
+    """Start candidacies, send events, read cycles (needs the engine running: `make run`)."""
+
+
+@cycle.command("start")
+@click.argument("candidate_file", type=click.Path(exists=True, path_type=Path))
+@click.option("--edition", help="Rules edition to pin (default: the edition in force).")
+@click.option("--json", "as_json", is_flag=True)
+def cycle_start(candidate_file: Path, edition: str | None, as_json: bool) -> None:
+    """Open a candidacy from a YAML or JSON file (id, name, territory, sites, agents, body, contract date)."""
+    from .client import start_candidacy
+    from .lifecycle import Candidate
+    from .settings import Settings
+
+    try:
+        candidate = Candidate.model_validate(_read_data_file(candidate_file))
+    except ValidationError as exc:
+        fail(f"{candidate_file}: {exc}")
+        return
+
+    async def go() -> Any:
+        handle = await start_candidacy(await _client(), candidate, Settings.from_env().task_queue, edition)
+        return {"workflow_id": handle.id, "run_id": handle.result_run_id, "candidate": candidate.id}
+
+    result = _run(go())
+    emit(result, as_json, f"started {result['workflow_id']} (run {result['run_id']})")
+
+
+@cycle.command("event")
+@click.argument("candidate_id")
+@click.argument("event_file", type=click.File("r"))
+@click.option("--id", "event_id", help="Idempotency id: the same id sent twice is applied once.")
+@click.option("--actor", default="certification-body", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def cycle_event(candidate_id: str, event_file: Any, event_id: str | None, actor: str, as_json: bool) -> None:
+    """Send one event (YAML or JSON; `-` reads standard input), e.g. {type: visit, scores: {...}}."""
+    from .client import send_event
+
+    text = event_file.read()
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else read_yaml_text(text, event_file.name)
+    except (json.JSONDecodeError, RuleFileError) as exc:
+        fail(f"{event_file.name}: {exc}")
+        return
+
+    async def go() -> Any:
+        return await send_event(await _client(), candidate_id, data, event_id, actor)
+
+    try:
+        receipt = _run(go())
+    except ValidationError as exc:
+        fail(f"{event_file.name}: {exc}")
+        return
+    lines = [f"{'already applied' if receipt.duplicate else 'applied'}: {receipt.summary}",
+             f"phase {receipt.phase.value}, label {receipt.label_status.value}"]
+    lines += [f"  due {d.due.isoformat()}  {d.what}  [{d.rule}, {d.reference}]" for d in receipt.open_deadlines]
+    emit(receipt, as_json, "\n".join(lines))
+
+
+@cycle.command("show")
+@click.argument("candidate_id")
+@click.option("--json", "as_json", is_flag=True)
+def cycle_show(candidate_id: str, as_json: bool) -> None:
+    """A cycle's phase, label and open deadlines, each with the rule and edition behind it."""
+    from .client import get_state
+
+    async def go() -> Any:
+        return await get_state(await _client(), candidate_id)
+
+    view = _run(go())
+    if view is None:
+        fail(f"{candidate_id}: the cycle is still opening")
+        return
+    att = view.attestation
+    lines = [f"{view.candidate.name} ({view.candidate.id}) — cycle {view.cycle_number}, edition {view.edition}",
+             f"phase: {view.phase.value}   label: {view.label_status.value}"
+             + (f" {att.tier_label}, {att.valid_from} to {att.last_valid_day}" if att else ""),
+             f"breaches: {view.breaches}", "open deadlines:"]
+    lines += [f"  {d.due.isoformat()}  {d.what}  ({d.explanation}; {d.rule}, {d.reference})" for d in view.open_deadlines]
+    emit(view, as_json, "\n".join(lines))
+
+
+@cycle.command("timeline")
+@click.argument("candidate_id")
+@click.option("--json", "as_json", is_flag=True)
+def cycle_timeline(candidate_id: str, as_json: bool) -> None:
+    """The cycle's story: every event, deadline set, met or missed, reminder and decision."""
+    from .client import get_timeline
+
+    async def go() -> Any:
+        return await get_timeline(await _client(), candidate_id)
+
+    entries = _run(go())
+    human = "\n".join(f"{e.on.isoformat()}  {e.kind:<20} {e.summary}  [{e.actor}]" for e in entries)
+    emit(entries, as_json, human)
+
+
+@cycle.command("list")
+@click.option("--phase")
+@click.option("--body", help="Certification body.")
+@click.option("--status", help="Label status: none, valid, suspended, withdrawn, expired.")
+@click.option("--edition", help="Rules edition the cycles run on.")
+@click.option("--due-within", type=click.IntRange(min=0), help="Next deadline within N days from today.")
+@click.option("--all", "include_closed", is_flag=True, help="Include closed cycles.")
+@click.option("--json", "as_json", is_flag=True)
+def cycle_list(phase: str | None, body: str | None, status: str | None, edition: str | None,
+               due_within: int | None, include_closed: bool, as_json: bool) -> None:
+    """List cycles by phase, body, label status, rules edition or due date (one visibility query)."""
+    from datetime import timedelta
+
+    from .client import list_cycles, list_query
+
+    due_before = _today() + timedelta(days=due_within) if due_within is not None else None
+    query = list_query(phase, body, status, due_before, edition, running_only=not include_closed)
+
+    async def go() -> Any:
+        return await list_cycles(await _client(), query)
+
+    items = _run(go())
+    human = "\n".join(
+        f"{i.candidate or i.workflow_id:<28} {i.phase or '—':<12} {i.label_status or '—':<10} {i.tier or '—':<7} "
+        f"next {i.next_deadline.date().isoformat() if i.next_deadline else '—':<10} {i.certification_body or ''} [{i.rules_edition or ''}]"
+        for i in items
+    ) or "no cycle matches"
+    emit(items, as_json, human)
+
+
+@main.command("public-list")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+def public_list_cmd(fmt: str) -> None:
+    """The public list of labelled services (suspended labels flagged), for the DITP's site."""
+    from .client import public_list, rows_to_csv
+
+    async def go() -> Any:
+        return await public_list(await _client())
+
+    rows = _run(go())
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2) if fmt == "json" else rows_to_csv(rows), nl=fmt == "json")
 
 
 if __name__ == "__main__":  # pragma: no cover
