@@ -72,11 +72,6 @@ class WorkingCalendar(BaseModel):
             day += ONE_DAY
         return day
 
-    def previous_working_day(self, day: date) -> date:
-        while not self.is_working_day(day):
-            day -= ONE_DAY
-        return day
-
 
 def shift(day: date, amount: int, unit: Unit, backwards: bool, calendar: WorkingCalendar | None = None) -> date:
     """``day`` moved by ``amount`` units, forwards or backwards."""
@@ -95,14 +90,10 @@ def shift(day: date, amount: int, unit: Unit, backwards: bool, calendar: Working
     raise ValueError(f"unknown unit {unit!r}")
 
 
-def apply_non_working_day_policy(
-    day: date, policy: NonWorkingDayPolicy, backwards: bool, calendar: WorkingCalendar | None
-) -> date:
-    """Where a deadline falling on a weekend or holiday lands: kept, or moved to a working day.
-
-    A deadline counted after a fact moves to the next working day; one counted before a fact (a
-    plan due before a visit) moves to the previous one, so moving never shortens the notice given.
-    """
-    if policy == NonWorkingDayPolicy.keep or calendar is None:
+def apply_non_working_day_policy(day: date, policy: NonWorkingDayPolicy, calendar: WorkingCalendar | None) -> date:
+    """Where a deadline falling on a weekend or holiday lands: kept, or moved to the next working day."""
+    if policy == NonWorkingDayPolicy.keep:
         return day
-    return calendar.previous_working_day(day) if backwards else calendar.next_working_day(day)
+    if calendar is None:
+        raise ValueError("moving deadlines off non-working days needs the territory's working calendar")
+    return calendar.next_working_day(day)

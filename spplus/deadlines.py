@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .calendar import WorkingCalendar, apply_non_working_day_policy, shift
-from .rules.models import Anchor, Dated, Delay, MaxAge, RuleSet, Unit, Window
+from .rules.models import AgeLimit, Anchor, Dated, Delay, RuleSet, Unit, Window
 
 
 class ComputedDate(BaseModel):
@@ -79,8 +79,9 @@ def delay_date(
     delay = entry.value
     backwards = delay.direction == "before"
     raw = shift(anchor_date, delay.amount, delay.unit, backwards, calendar)
-    policy = rules.calendars.deadline_on_non_working_day.at(anchor_date)
-    final = apply_non_working_day_policy(raw, policy, backwards, calendar)
+    final = raw
+    if delay.movable:
+        final = apply_non_working_day_policy(raw, rules.calendars.deadline_on_non_working_day.at(anchor_date), calendar)
     where = f" ({calendar.territory} calendar)" if delay.unit == Unit.working_days and calendar else ""
     explanation = f"{_amount(delay.amount, delay.unit)} {delay.direction} the {delay.anchor.value.replace('_', ' ')} on {anchor_date.isoformat()}{where}"
     if final != raw:
@@ -114,39 +115,42 @@ def window_dates(rules: RuleSet, key: str, target: ComputedDate) -> tuple[Comput
 
 
 class AgeCheck(BaseModel):
-    """Whether a document is recent enough at a fact, and from which date it would have been."""
+    """Whether something is old (or recent) enough at a fact, and the date that limit falls on."""
 
     ok: bool
-    earliest: ComputedDate
+    limit: ComputedDate
     document_date: date
     message: str
 
 
-def max_age_check(rules: RuleSet, key: str, document_date: date, anchor_date: date, what: str) -> AgeCheck:
-    """« moins de 6 mois » (exclusive) or « dans les 12 mois » (inclusive) before ``anchor_date``."""
-    dated: Dated[MaxAge] = getattr(rules.deadlines, key)
+def age_check(rules: RuleSet, key: str, document_date: date, anchor_date: date, what: str) -> AgeCheck:
+    """``deadlines.<key>`` against a document's date: « moins de 6 mois » / « dans les 12 mois » (at most)
+    or « en place depuis au moins 6 mois » (at least), ends included or not as the rule says."""
+    dated: Dated[AgeLimit] = getattr(rules.deadlines, key)
     start, entry = dated.entry_at(anchor_date)
     rule = entry.value
-    limit = shift(anchor_date, rule.amount, rule.unit, backwards=True)
-    earliest = limit if rule.inclusive else shift(limit, 1, Unit.days, backwards=False)
-    ok = earliest <= document_date <= anchor_date
+    bound = shift(anchor_date, rule.amount, rule.unit, backwards=True)
     span = _amount(rule.amount, rule.unit)
-    computed = ComputedDate(
-        key=f"{key}_earliest",
-        date=earliest,
-        rule=f"deadlines.{key}",
-        edition=rules.edition_id,
-        rule_from=start,
-        reference=entry.reference,
-        explanation=f"{'at most' if rule.inclusive else 'less than'} {span} before the {rule.anchor.value.replace('_', ' ')} on {anchor_date.isoformat()}",
-    )
-    if document_date > anchor_date:
-        message = f"{what} is dated {document_date.isoformat()}, after the {rule.anchor.value.replace('_', ' ')} on {anchor_date.isoformat()}"
+    anchor = rule.anchor.value.replace("_", " ")
+    if rule.limit == "at_most":  # dated on or after `limit`
+        limit = bound if rule.inclusive else shift(bound, 1, Unit.days, backwards=False)
+        ok = limit <= document_date <= anchor_date
+        wording = f"{'at most' if rule.inclusive else 'less than'} {span} before the {anchor} on {anchor_date.isoformat()}"
+        fix = f"it must be dated {limit.isoformat()} or later"
+    else:  # in place on or before `limit`
+        limit = bound if rule.inclusive else shift(bound, 1, Unit.days, backwards=True)
+        ok = document_date <= limit
+        wording = f"{'at least' if rule.inclusive else 'more than'} {span} before the {anchor} on {anchor_date.isoformat()}"
+        fix = f"it must date from {limit.isoformat()} or earlier"
+    computed = ComputedDate(key=f"{key}_limit", date=limit, rule=f"deadlines.{key}", edition=rules.edition_id,
+                            rule_from=start, reference=entry.reference, explanation=wording)
+    if rule.limit == "at_most" and document_date > anchor_date:
+        message = f"{what} is dated {document_date.isoformat()}, after the {anchor} on {anchor_date.isoformat()}"
     elif ok:
-        message = f"{what} of {document_date.isoformat()} is recent enough (from {earliest.isoformat()})"
+        message = f"{what} of {document_date.isoformat()} meets the limit ({wording})"
     else:
-        message = f"{what} of {document_date.isoformat()} is too old: it must be dated {earliest.isoformat()} or later ({computed.explanation})"
-    return AgeCheck(ok=ok, earliest=computed, document_date=document_date, message=message)
+        message = f"{what} of {document_date.isoformat()} is {'too old' if rule.limit == 'at_most' else 'too recent'}: {fix} ({wording})"
+    return AgeCheck(ok=ok, limit=computed, document_date=document_date, message=message)
 
 
 def cycle_deadlines(rules: RuleSet, facts: CycleFacts, calendar: WorkingCalendar | None = None) -> list[ComputedDate]:

@@ -66,13 +66,33 @@ class SurveyResult(BaseModel):
     at: date
 
 
-def read_survey_csv(text: str) -> list[dict[str, str]]:
-    """Rows of a CSV export, with `,` or `;` as separator (French spreadsheets write `;`)."""
+class SurveyRow(dict[str, str]):
+    """One respondent's answers, with the line of the file it was read from (for error messages)."""
+
+    line: int = 0
+
+
+def read_survey_csv(text: str) -> list[SurveyRow]:
+    """Rows of a CSV export, with `,` or `;` as separator (French spreadsheets write `;`).
+
+    A header-only file gives one empty row naming the columns, so the column check still runs.
+    """
     text = text.lstrip("\ufeff")
     first_line = text.splitlines()[0] if text else ""
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    rows: list[SurveyRow] = []
+    for raw in reader:
+        if None in raw:  # DictReader files surplus cells under the key None
+            raise SurveyDataError(f"line {reader.line_num}: more cells than the header has columns")
+        row = SurveyRow({(k or "").strip(): (v or "").strip() for k, v in raw.items()})
+        row.line = reader.line_num
+        rows.append(row)
+    if not rows and reader.fieldnames:
+        header = SurveyRow({name.strip(): "" for name in reader.fieldnames})
+        header.line = -1  # not a respondent: only its columns are read
+        rows.append(header)
+    return rows
 
 
 def score_survey(
@@ -92,11 +112,13 @@ def score_survey(
     questions = spec.questions
     rows = list(rows)
     _check_columns(rows, questions, admissibility.completed_column)
+    rows = [row for row in rows if getattr(row, "line", 0) != -1]
 
     sums = {q.id: Fraction(0) for q in questions}
     counts = {q.id: 0 for q in questions}
     completed = admissible = 0
-    for line, row in enumerate(rows, start=2):  # line 1 is the header
+    for index, row in enumerate(rows, start=2):  # line 1 is the header
+        line = getattr(row, "line", 0) or index
         if admissibility.completed_column and row.get(admissibility.completed_column, "") not in admissibility.completed_values:
             continue
         completed += 1

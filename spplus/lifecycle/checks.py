@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..deadlines import max_age_check
+from ..deadlines import age_check
 from ..surveys import SurveyDataError, SurveyKind, SurveyResult, read_survey_csv, score_survey, summary_result
 from ..tiers import propose_tier, tier_rank
 from .common import ENDED, audit_key, EventRefused, known_ids, not_before, not_future, refuse
@@ -154,7 +154,7 @@ def prerequisites(state: CycleState, audit: AuditRecord) -> list[str]:
         if latest is None:
             problems.append("no self-assessment dated before the audit (§3.1)")
         else:
-            check_ = max_age_check(state.rules, "self_assessment_max_age", latest, audit.visit_start, "the self-assessment")
+            check_ = age_check(state.rules, "self_assessment_max_age", latest, audit.visit_start, "the self-assessment")
             if not check_.ok:
                 problems.append(check_.message)
     for kind in ("user", "agent"):
@@ -163,7 +163,7 @@ def prerequisites(state: CycleState, audit: AuditRecord) -> list[str]:
             problems.append(f"no {kind} survey recorded (§3.4)")
             continue
         if audit.kind == AuditKind.initial:
-            age = max_age_check(state.rules, "survey_max_age", result.at, audit.visit_start, f"the {kind} survey")
+            age = age_check(state.rules, "survey_max_age", result.at, audit.visit_start, f"the {kind} survey")
             if not age.ok:
                 problems.append(age.message)
         else:

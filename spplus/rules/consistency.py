@@ -122,6 +122,8 @@ def _surveys(rules: RuleSet) -> Iterator[Problem]:
                     yield "surveys.yaml", base + ("bands", index, "min_agents"), f"band starting at {band.min_agents} overlaps the band {previous.min_agents}–{previous.max_agents}; list bands in order, without overlap"
                 elif previous.max_agents is not None and band.min_agents > previous.max_agents + 1:
                     yield "surveys.yaml", base + ("bands", index, "min_agents"), f"headcounts {previous.max_agents + 1}–{band.min_agents - 1} fall in no band"
+        if bands and bands[0].min_agents > 1:
+            yield "surveys.yaml", base + ("bands", 0, "min_agents"), f"headcounts 1–{bands[0].min_agents - 1} fall in no band; the first band starts at 1 (or 0)"
         if bands and bands[-1].max_agents is not None:
             yield "surveys.yaml", base + ("bands", len(bands) - 1, "max_agents"), "the last band must be open-ended (max_agents: null) so every headcount has a band"
 

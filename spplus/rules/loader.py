@@ -18,7 +18,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from .consistency import check_rule_set
-from .models import RULE_FILES, RuleSet
+from .models import FILE_CONTEXT, RULE_FILES, RuleSet
 from .yamlsource import RuleFileError, YamlDocument, read_yaml_file
 
 
@@ -76,7 +76,7 @@ def load_rules(directory: Path | None = None) -> RuleSet:
             continue
         docs[name] = doc
         try:
-            parsed[name] = model.model_validate(doc.data if doc.data is not None else {}, strict=True)
+            parsed[name] = model.model_validate(doc.data if doc.data is not None else {}, strict=True, context=FILE_CONTEXT)
         except ValidationError as exc:
             errors.extend(_schema_errors(doc, model, exc))
 
@@ -127,8 +127,11 @@ def _dotted(path: tuple[Any, ...]) -> str:
 
 
 def _plain(err: dict[str, Any]) -> str:
-    message = err["msg"]
+    message = err["msg"].removeprefix("Value error, ")
     value = err.get("input")
+    if err["type"] == "is_instance_of" and "Decimal" in message:
+        hint = " (remove the quotes)" if isinstance(value, str) else ""
+        return f"expected a number, got {value!r}{hint}"
     if err["type"] == "bool_type" and isinstance(value, str):
         return f"write true or false, got {value!r} (yes/no/on/off are not booleans in rule files)"
     if err["type"] in ("decimal_type", "int_type", "bool_type", "string_type", "date_type", "list_type", "dict_type", "model_type"):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
@@ -266,13 +266,43 @@ class Anchor(StrEnum):
 AnchorChoice = _choice(Anchor)
 
 
+FILE_CONTEXT = {"rule_file": True}
+
+
+def _written_in_files(*names: str) -> Any:
+    """Keys a rule file must write out, though a history recorded before they existed may lack them.
+
+    Rules pinned by running cycles come back from their histories in the shape they had then;
+    a field added later takes its default there (the behaviour those cycles had), while the loader
+    (which validates with FILE_CONTEXT) still refuses a rule file that leaves it out.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def check(cls: type, data: Any, info: ValidationInfo) -> Any:
+        if info.context == FILE_CONTEXT and isinstance(data, dict):
+            missing = [name for name in names if name not in data]
+            if missing:
+                raise ValueError(f"missing key(s) {', '.join(map(repr, missing))}")
+        return data
+
+    return check
+
+
 class Delay(Model):
     """A date counted from a fact of the cycle: amount × unit, before or after the anchor."""
+
+    _movable_written = _written_in_files("movable")
 
     amount: Annotated[int, Field(ge=0)]
     unit: UnitChoice
     direction: Literal["before", "after"]
     anchor: AnchorChoice
+    movable: bool = Field(
+        default=True,
+        description="True for a deadline to act by, which calendars.yaml's non-working-day switch may move; "
+        "false for a date that is not a deadline (an expiry, a target, a date from which something is allowed)."
+    )
 
 
 class Window(Model):
@@ -284,9 +314,13 @@ class Window(Model):
     inclusive: bool
 
 
-class MaxAge(Model):
-    """How old a document may be at a fact: « moins de 6 mois » is exclusive, « dans les 12 mois » inclusive."""
+class AgeLimit(Model):
+    """How old something must be at a fact: at most (« moins de 6 mois », « dans les 12 mois ») or at least
+    (« en place depuis au moins 6 mois »). ``inclusive`` says whether exactly the limit passes."""
 
+    _limit_written = _written_in_files("limit")
+
+    limit: Literal["at_most", "at_least"] = "at_most"
     amount: Annotated[int, Field(ge=1)]
     unit: UnitChoice
     anchor: AnchorChoice
@@ -308,9 +342,9 @@ class DeadlinesFile(Model):
     observations: Dated[Delay]
     central_corrective_actions: Dated[Delay]
     survey_launch_recommended: Dated[Delay]
-    survey_max_age: Dated[MaxAge]
-    self_assessment_max_age: Dated[MaxAge]
-    quality_indicators_min_age: Dated[MaxAge]
+    survey_max_age: Dated[AgeLimit]
+    self_assessment_max_age: Dated[AgeLimit]
+    quality_indicators_min_age: Dated[AgeLimit]
     new_survey_campaign: Dated[Delay]
     validity: Dated[Delay]
     renewal_invitation: Dated[Delay]
@@ -324,7 +358,7 @@ class DeadlinesFile(Model):
     suspension_max: Dated[Delay]
     mark_removal: Dated[Delay]
     network_local_surveys: Dated[Delay]
-    young_local_label_age: Dated[MaxAge]
+    young_local_label_age: Dated[AgeLimit]
 
 
 # ---------------------------------------------------------------- calendars.yaml

@@ -109,6 +109,7 @@ def normalise_path(path: Path_) -> Path_:
 
 def read_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document strictly; raise :class:`RuleFileError` at the first problem."""
+    _refuse_anchors(text, file)
     composer = _StrictComposer(text)
     try:
         node = composer.get_single_node()
@@ -126,6 +127,19 @@ def read_yaml(text: str, file: str) -> YamlDocument:
     return doc
 
 
+def _refuse_anchors(text: str, file: str) -> None:
+    """Anchors and aliases make a value stand far from where it is read: refuse them where written."""
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
+                mark = token.start_mark
+                what = "an anchor (&)" if isinstance(token, yaml.AnchorToken) else "an alias (*)"
+                raise RuleFileError(file, mark.line + 1, mark.column + 1,
+                                    f"anchors and aliases are not allowed in rule files: {what} stands here; write the value out where it is used")
+    except yaml.MarkedYAMLError:
+        return  # the composer reports syntax errors with their position
+
+
 def read_yaml_file(path: Path, display_name: str | None = None) -> YamlDocument:
     name = display_name or str(path)
     try:
@@ -140,9 +154,9 @@ def _pos(node: yaml.Node) -> Position:
 
 
 def _build(node: yaml.Node, path: Path_, doc: YamlDocument, visited: set[int]) -> Any:
-    # An alias is the very node object its anchor named: meeting a node twice means an alias.
+    # An alias is the very node object its anchor named (anchors are refused before; kept as a guard).
     if id(node) in visited:
-        raise doc_error(doc, node, "anchors and aliases are not allowed in rule files; write the value out")
+        raise doc_error(doc, node, "aliases are not allowed in rule files; write the value out")
     visited.add(id(node))
     doc.positions[normalise_path(path)] = _pos(node)
     if isinstance(node, yaml.MappingNode):

@@ -1,0 +1,297 @@
+"""The strict YAML reader and the rule loader: a wrong rule file is refused with file:line:column.
+
+The DITP edits the rule files by hand (README « The rule files »): every value is dated and
+referenced to the guide, and a mistake must be refused where it stands, never misread. The
+positions below are computed from the text each test writes (see :func:`where`), not copied
+from a run of the loader.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import yaml
+
+from spplus.rules.loader import RuleSetInvalid, content_hash, load_rules
+from spplus.rules.models import RULE_FILES
+from spplus.rules.yamlsource import RuleFileError, read_yaml
+
+RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+
+
+# ------------------------------------------------------------------ helpers
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A private copy of the project's rule folder, to break."""
+    target = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, target)
+    return target
+
+
+def edit(folder: Path, name: str, old: str, new: str) -> str:
+    """Replace the one occurrence of ``old`` in ``folder/name``; return the new text."""
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} must occur exactly once in {name}"
+    text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def where(text: str, needle: str, occurrence: int = 1) -> tuple[int, int]:
+    """1-based line and column of the ``occurrence``-th ``needle`` in ``text``."""
+    index = -1
+    for _ in range(occurrence):
+        index = text.index(needle, index + 1)
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, column
+
+
+def refusal(folder: Path) -> list[RuleFileError]:
+    with pytest.raises(RuleSetInvalid) as caught:
+        load_rules(folder)
+    return caught.value.errors
+
+
+def the_error(errors: list[RuleFileError], folder: Path, name: str, fragment: str) -> RuleFileError:
+    """The one error on ``name`` whose message holds ``fragment``."""
+    matching = [
+        e for e in errors if Path(e.file).resolve() == (folder / name).resolve() and fragment in e.message
+    ]
+    assert len(matching) == 1, f"expected one error on {name} saying {fragment!r}, got: {[str(e) for e in errors]}"
+    return matching[0]
+
+
+def at(error: RuleFileError) -> tuple[int, int]:
+    return error.line, error.column
+
+
+# ------------------------------------------------------------------ the reader alone
+def test_reader_refuses_a_duplicate_key_at_the_second_one() -> None:
+    text = "tiers:\n  bronze: 50\n  bronze: 55\n"
+    with pytest.raises(RuleFileError) as caught:
+        read_yaml(text, "x.yaml")
+    error = caught.value
+    assert (error.file, error.line, error.column) == ("x.yaml", 3, 3)
+    assert "duplicate key 'bronze'" in error.message and "line 2" in error.message
+    assert str(error).startswith("x.yaml:3:3: ")
+
+
+def test_reader_reads_decimals_exactly() -> None:
+    """0.75 (§2.2.2: 75 % of control points) is three quarters exactly, not a binary float."""
+    data = read_yaml("share: 0.75\nrate: 0.05\nwhole: 50\n", "x.yaml").data
+    assert type(data["share"]) is Decimal and data["share"] == Decimal("0.75")
+    assert Fraction(data["share"]) == Fraction(3, 4)
+    assert Fraction(data["rate"]) == Fraction(1, 20)
+    assert data["whole"] == 50 and type(data["whole"]) is int
+
+
+def test_reader_keeps_yaml_1_1_booleans_as_text() -> None:
+    """Only true/false are booleans; `no` stays the word it is (so a schema can refuse it)."""
+    assert read_yaml("a: no\nb: yes\nc: true\nd: false\n", "x.yaml").data == {"a": "no", "b": "yes", "c": True, "d": False}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "fragment"),
+    [
+        ("a: 1\nvalidity: 2026-13-01\n", 2, 11, "'2026-13-01' is not a real date"),
+        ("a: 1\nvalidity: 2026-02-29\n", 2, 11, "'2026-02-29' is not a real date"),  # 2026 is not a leap year
+        ("a: 017\n", 1, 4, "plain decimal digits"),  # YAML 1.1 would read octal 15
+        ("a:\n  <<: {b: 1}\n", 2, 3, "merge keys"),
+    ],
+)
+def test_reader_refuses_what_it_would_misread(text: str, line: int, column: int, fragment: str) -> None:
+    with pytest.raises(RuleFileError) as caught:
+        read_yaml(text, "x.yaml")
+    assert (caught.value.line, caught.value.column) == (line, column)
+    assert fragment in caught.value.message
+
+
+def test_reader_accepts_29_february_of_a_leap_year() -> None:
+    assert read_yaml("d: 2028-02-29\n", "x.yaml").data == {"d": date(2028, 2, 29)}
+
+
+def test_reader_refuses_an_alias() -> None:
+    with pytest.raises(RuleFileError) as caught:
+        read_yaml("bronze: &pass 50\nargent: *pass\n", "x.yaml")
+    assert caught.value.file == "x.yaml"
+    assert "anchors and aliases are not allowed" in caught.value.message
+
+
+def test_reader_places_an_anchor_or_alias_where_it_stands() -> None:
+    with pytest.raises(RuleFileError) as caught:
+        read_yaml("bronze: &pass 50\nargent: *pass\n", "x.yaml")
+    assert (caught.value.line, caught.value.column) == (1, 9)  # the anchor, met first
+    with pytest.raises(RuleFileError) as caught:
+        read_yaml("bronze: 50\nargent: [60, *pass]\n", "x.yaml")
+    assert (caught.value.line, caught.value.column) == (2, 14)
+
+
+def test_reader_refuses_an_anchor_even_without_alias() -> None:
+    with pytest.raises(RuleFileError):
+        read_yaml("bronze: &pass 50\n", "x.yaml")
+
+
+# ------------------------------------------------------------------ the loader on a broken folder
+def test_the_project_rules_load(rules) -> None:
+    assert rules.edition_id
+
+
+def test_duplicate_key_in_a_rule_file(folder: Path) -> None:
+    text = edit(folder, "tiers.yaml", "          agent_survey: 50\n", "          agent_survey: 50\n          agent_survey: 55\n")
+    error = the_error(refusal(folder), folder, "tiers.yaml", "duplicate key 'agent_survey'")
+    assert at(error) == where(text, "agent_survey: 55")
+    assert f"first written at line {where(text, 'agent_survey: 50')[0]}" in error.message
+
+
+def test_misspelt_key_gets_a_did_you_mean(folder: Path) -> None:
+    text = edit(folder, "tiers.yaml", "          user_survey: 80\n", "          user_surveys: 80\n")
+    error = the_error(refusal(folder), folder, "tiers.yaml", "unknown key 'user_surveys'")
+    assert at(error) == where(text, "user_surveys")
+    assert "did you mean 'user_survey'?" in error.message
+
+
+@pytest.mark.parametrize(("bad", "why"), [("2026-13-01", "month"), ("2026-02-29", "day")])
+def test_impossible_start_date(folder: Path, bad: str, why: str) -> None:
+    """A dated value (README: « each value dated ») must start on a real day."""
+    old = "    2023-08-31:\n      reference: Guide §3.7.1 (« à compter"
+    text = edit(folder, "deadlines.yaml", old, old.replace("2023-08-31", bad))
+    error = the_error(refusal(folder), folder, "deadlines.yaml", f"'{bad}' is not a real date")
+    assert at(error) == where(text, bad)
+    assert why in error.message
+
+
+def test_no_where_a_boolean_is_expected(folder: Path) -> None:
+    text = edit(folder, "surveys.yaml", "strictly_more: true", "strictly_more: no")
+    error = the_error(refusal(folder), folder, "surveys.yaml", "strictly_more")
+    line, column = where(text, "strictly_more: no")
+    assert at(error) == (line, column + len("strictly_more: "))
+    assert "write true or false" in error.message and "'no'" in error.message
+
+
+def test_quoted_number_is_refused_where_it_stands(folder: Path) -> None:
+    text = edit(folder, "tiers.yaml", "audit_per_engagement: 50", 'audit_per_engagement: "50"')
+    error = the_error(refusal(folder), folder, "tiers.yaml", "audit_per_engagement")
+    assert at(error) == where(text, '"50"')
+
+
+def test_quoted_number_gets_a_plain_message(folder: Path) -> None:
+    edit(folder, "tiers.yaml", "audit_per_engagement: 50", 'audit_per_engagement: "50"')
+    error = the_error(refusal(folder), folder, "tiers.yaml", "audit_per_engagement")
+    assert "number" in error.message and "'50'" in error.message
+
+
+def test_alias_in_a_rule_file(folder: Path) -> None:
+    edit(folder, "tiers.yaml", "          audit_per_engagement: 50\n", "          audit_per_engagement: &pass 50\n")
+    text = edit(folder, "tiers.yaml", "          agent_survey: 50\n", "          agent_survey: *pass\n")
+    error = the_error(refusal(folder), folder, "tiers.yaml", "anchors and aliases are not allowed")
+    assert at(error) == where(text, "&pass")  # the first of the two, where it stands
+
+
+def test_unknown_extra_rule_file(folder: Path) -> None:
+    (folder / "notes.yaml").write_text("anything: 1\n", encoding="utf-8")
+    error = the_error(refusal(folder), folder, "notes.yaml", "unknown rule file 'notes.yaml'")
+    assert at(error) == (1, 1)
+    assert "tiers.yaml" in error.message  # names the files that are expected
+
+
+def test_missing_rule_file(folder: Path) -> None:
+    (folder / "central.yaml").unlink()
+    error = the_error(refusal(folder), folder, "central.yaml", "missing rule file")
+    assert at(error) == (1, 1)
+
+
+def test_silver_threshold_below_bronze(folder: Path) -> None:
+    """§2.2.1: each tier asks at least as much as the one below (argent user survey 80 ≥ bronze 70)."""
+    text = edit(folder, "tiers.yaml", "          user_survey: 80\n", "          user_survey: 65\n")
+    error = the_error(refusal(folder), folder, "tiers.yaml", "argent.user_survey (65) is below bronze.user_survey (70)")
+    line, column = where(text, "user_survey: 65")
+    assert at(error) == (line, column + len("user_survey: "))
+
+
+def test_overlapping_headcount_bands(folder: Path) -> None:
+    """§3.4.2: < 50, 50–300, > 300 agents; 49 belongs to one band only."""
+    text = edit(folder, "surveys.yaml", "{min_agents: 50, max_agents: 300", "{min_agents: 49, max_agents: 300")
+    error = the_error(refusal(folder), folder, "surveys.yaml", "overlaps")
+    line, column = where(text, "{min_agents: 49")
+    assert at(error) == (line, column + len("{min_agents: "))
+
+
+def test_gapped_headcount_bands(folder: Path) -> None:
+    text = edit(folder, "surveys.yaml", "{min_agents: 50, max_agents: 300", "{min_agents: 52, max_agents: 300")
+    error = the_error(refusal(folder), folder, "surveys.yaml", "fall in no band")
+    line, column = where(text, "{min_agents: 52")
+    assert at(error) == (line, column + len("{min_agents: "))
+    assert "50–51" in error.message
+
+
+def test_headcount_bands_start_at_one_agent(folder: Path) -> None:
+    edit(folder, "surveys.yaml", "{min_agents: 1, max_agents: 49", "{min_agents: 5, max_agents: 49")
+    the_error(refusal(folder), folder, "surveys.yaml", "band")
+
+
+def test_user_question_on_an_engagement_that_does_not_exist(folder: Path) -> None:
+    """The 8 engagements (engagements.yaml); a user-survey question cannot score engagement 9."""
+    text = edit(folder, "surveys.yaml", "{id: u8, column: Q14, engagement: 8}", "{id: u8, column: Q14, engagement: 9}")
+    errors = refusal(folder)
+    error = the_error(errors, folder, "surveys.yaml", "engagement 9 does not exist")
+    line, column = where(text, "{id: u8, column: Q14, engagement: 9}")
+    assert at(error) == (line, column + len("{id: u8, column: Q14, engagement: "))
+    # and engagement 8 is now scored by no question
+    the_error(errors, folder, "surveys.yaml", "engagement(s) [8]")
+
+
+def test_a_folder_is_refused_as_a_whole_with_every_problem(folder: Path) -> None:
+    """README: « A wrong rule file is refused as a whole, each problem on a line of its own »."""
+    edit(folder, "tiers.yaml", "          agent_survey: 50\n", "          agent_survey: 50\n          agent_survey: 55\n")
+    edit(folder, "calendars.yaml", "value: keep", "value: sometimes")
+    errors = refusal(folder)
+    the_error(errors, folder, "tiers.yaml", "duplicate key")
+    the_error(errors, folder, "calendars.yaml", "'sometimes'")
+
+
+# ------------------------------------------------------------------ what a cycle pins: edition and hash
+def test_thresholds_are_decimals_exactly(rules) -> None:
+    criteria = rules.central.criteria.at(date(2026, 1, 1))
+    assert type(criteria.control_points_min_share) is Decimal
+    assert criteria.control_points_min_share == Decimal("0.75")
+    assert Fraction(criteria.local_labelled_min_share) * 4 == 3
+
+
+def test_edition_id_is_read_from_edition_yaml(folder: Path, rules) -> None:
+    written = yaml.safe_load((RULES_DIR / "edition.yaml").read_text(encoding="utf-8"))["edition"]
+    assert rules.edition_id == written
+    edit(folder, "edition.yaml", f'edition: "{written}"', 'edition: "2099.1-test"')
+    assert load_rules(folder).edition_id == "2099.1-test"
+
+
+def test_same_bytes_same_hash(folder: Path, rules) -> None:
+    assert content_hash(folder) == content_hash(RULES_DIR) == rules.content_hash
+    assert rules.content_hash.startswith("sha256:") and len(rules.content_hash) == len("sha256:") + 64
+
+
+@pytest.mark.parametrize("name", sorted(RULE_FILES))
+def test_any_byte_changes_the_hash(folder: Path, name: str) -> None:
+    before = content_hash(folder)
+    path = folder / name
+    original = path.read_bytes()
+    path.write_bytes(original + b" ")  # one trailing space: the rules still mean the same
+    assert content_hash(folder) != before
+    path.write_bytes(original.replace(b"#", b"%", 1))  # one byte changed in place
+    assert content_hash(folder) != before
+    path.write_bytes(original)
+    assert content_hash(folder) == before
+
+
+def test_the_loaded_hash_follows_the_bytes(folder: Path, rules) -> None:
+    path = folder / "tiers.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
+    changed = load_rules(folder)
+    assert changed.content_hash != rules.content_hash
+    assert changed.edition_id == rules.edition_id  # the edition id alone does not tell the two apart
