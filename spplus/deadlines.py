@@ -153,19 +153,28 @@ def age_check(rules: RuleSet, key: str, document_date: date, anchor_date: date, 
     return AgeCheck(ok=ok, limit=computed, document_date=document_date, message=message)
 
 
+def _in_force(dated: Dated[Delay], day: date) -> Anchor | None:
+    try:
+        return dated.at(day).anchor
+    except LookupError:
+        return None
+
+
 def cycle_deadlines(rules: RuleSet, facts: CycleFacts, calendar: WorkingCalendar | None = None) -> list[ComputedDate]:
     """Every date that follows from the facts known, in date order."""
     anchors = facts.anchors()
     out: list[ComputedDate] = []
 
-    def add(key: str, anchor: Anchor | None = None, **kw: Any) -> ComputedDate | None:
+    def add(key: str, **kw: Any) -> ComputedDate | None:
+        # The anchor is the one the value in force on that anchor's date names (a new dated value
+        # may count from another fact).
         dated = getattr(rules.deadlines, key)
-        anchor = anchor or dated.values[max(dated.values)].value.anchor
-        if anchor not in anchors:
-            return None
-        computed = delay_date(rules, key, anchors[anchor], calendar, **kw)
-        out.append(computed)
-        return computed
+        for anchor in dict.fromkeys(entry.value.anchor for entry in dated.values.values()):
+            if anchor in anchors and _in_force(dated, anchors[anchor]) == anchor:
+                computed = delay_date(rules, key, anchors[anchor], calendar, **kw)
+                out.append(computed)
+                return computed
+        return None
 
     for key in ("dossier", "survey_launch_recommended", "audit_plan", "report", "observations", "new_application",
                 "new_survey_campaign", "action_plan", "suspension_max", "mark_removal", "network_local_surveys"):
