@@ -35,7 +35,9 @@ def workflow_runner() -> SandboxedWorkflowRunner:
 
 
 def build_worker(client: Client, task_queue: str, **options: object) -> Worker:
-    return Worker(client, task_queue=task_queue, workflows=workflows.ALL, activities=activities.ALL,
+    network = activities.NetworkActivities(client)
+    return Worker(client, task_queue=task_queue, workflows=workflows.ALL,
+                  activities=[*activities.ALL, network.start_local_cycle],
                   workflow_runner=workflow_runner(), **options)  # type: ignore[arg-type]
 
 

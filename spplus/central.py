@@ -121,3 +121,48 @@ def central_decision(
         edition=rules.edition_id,
         reference=entry.reference,
     )
+
+
+class SampleDraw(BaseModel):
+    """A random draw of local services, reproducible by anyone from its seed and population.
+
+    ``random.Random(seed).sample(sorted(population), size)`` — the population is sorted by id so
+    the order it was listed in does not matter; the seed is recorded on the cycle's timeline.
+    """
+
+    year: int
+    seed: int
+    population: list[str]
+    size: int
+    drawn: list[str]
+
+
+def draw_sample(population: list[str], size: int, seed: int, year: int) -> SampleDraw:
+    import random  # a seeded instance only: the workflow gives the seed, so the draw is deterministic
+
+    ordered = sorted(set(population))
+    if size > len(ordered):
+        raise ValueError(f"cannot draw {size} of {len(ordered)} local services")
+    drawn = random.Random(seed).sample(ordered, size)
+    return SampleDraw(year=year, seed=seed, population=ordered, size=size, drawn=drawn)
+
+
+def services_to_add(rules: RuleSet, audited: int, labelled: int, at: date) -> int:
+    """How many more local services must be presented, if all of them are labelled, to reach
+    ⌈75 % × audited⌉ (§3.9.2: « présenter … un ou plusieurs services supplémentaires »)."""
+    added = 0
+    while labelled + added < required_labelled(rules, audited + added, at):
+        added += 1
+    return added
+
+
+def year_outcome(rules: RuleSet, held: str, year_tiers: list[str], at: date) -> str:
+    """At a central follow-up (§3.9.2): 'confirmed' when most local services labelled this year hold
+    the central tier, 'higher' when most hold a higher one, 'lower' otherwise."""
+    majority = majority_tier(rules, year_tiers, at)
+    if majority is None:
+        return "lower"
+    order = [t.id for t in rules.tiers.tiers.at(at)]
+    if order.index(majority) > order.index(held):
+        return "higher"
+    return "confirmed" if majority == held else "lower"

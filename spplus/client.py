@@ -128,7 +128,7 @@ class CycleListing(BaseModel):
 def list_query(phase: str | None = None, body: str | None = None, status: str | None = None,
                due_before: date | None = None, edition: str | None = None, running_only: bool = True) -> str:
     """A visibility query from the usual filters ('what is due this week', 'every suspended label')."""
-    clauses = ["WorkflowType = 'LabelCycle'"]
+    clauses = ["WorkflowType IN ('LabelCycle', 'CentralLabelCycle')"]
     if running_only:
         clauses.append("ExecutionStatus = 'Running'")
     for key, value in ((sa.PHASE, phase), (sa.CERTIFICATION_BODY, body), (sa.LABEL_STATUS, status), (sa.RULES_EDITION, edition)):
@@ -158,7 +158,7 @@ async def list_cycles(client: Client, query: str, limit: int | None = None) -> l
     return out
 
 
-PUBLIC_LIST_QUERY = (f"WorkflowType = 'LabelCycle' AND ExecutionStatus = 'Running' AND "
+PUBLIC_LIST_QUERY = (f"WorkflowType IN ('LabelCycle', 'CentralLabelCycle') AND ExecutionStatus = 'Running' AND "
                      f"{sa.LABEL_STATUS.name} IN ('valid', 'suspended')")
 
 
@@ -182,3 +182,55 @@ def rows_to_csv(rows: list[dict[str, Any]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+# ------------------------------------------------------------------ central services
+async def start_central(client: Client, candidate: Any, task_queue: str, edition: str | None = None) -> WorkflowHandle[Any, Any]:
+    """Start a central service's cycle with its network (§3.1); its sampled local services start their own."""
+    from workflows.central import CentralCycleWorkflow, CentralStart, central_workflow_id
+
+    try:
+        return await client.start_workflow(
+            CentralCycleWorkflow.run, CentralStart(candidate=candidate, edition=edition),
+            id=central_workflow_id(candidate.id), task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE, search_attributes=_initial_search(candidate),
+        )
+    except WorkflowAlreadyStartedError:
+        view = await get_central_state(client, candidate.id)
+        if view is not None and view.new_application_from is not None:
+            raise EngineError(f"{candidate.id} was refused; a new application is accepted from "
+                              f"{view.new_application_from.isoformat()} (§3.8.2)", "contract_signed", "too_early") from None
+        raise EngineError(f"{candidate.id} already has a central cycle under way", "id", "conflict") from None
+
+
+async def send_central_event(client: Client, central_id: str, event: dict[str, Any] | BaseModel,
+                             event_id: str | None = None, actor: str = "certification-body") -> Any:
+    from spplus.network.events import CentralEnvelope
+    from workflows.central import CentralCycleWorkflow, central_workflow_id
+
+    data = event.model_dump() if isinstance(event, BaseModel) else event
+    envelope = CentralEnvelope.model_validate({"event_id": event_id or str(uuid.uuid4()), "actor": actor, "event": data})
+    handle = client.get_workflow_handle(central_workflow_id(central_id))
+    try:
+        return await handle.execute_update(CentralCycleWorkflow.record, envelope, id=envelope.event_id)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError):
+            details = cause.details[0] if cause.details else {}
+            raise EngineError(cause.message, (details or {}).get("field"), cause.type or "refused") from None
+        raise EngineError(str(cause or exc)) from None
+
+
+async def get_central_state(client: Client, central_id: str) -> Any:
+    from workflows.central import CentralCycleWorkflow, central_workflow_id
+
+    try:
+        return await client.get_workflow_handle(central_workflow_id(central_id)).query(CentralCycleWorkflow.state)
+    except RPCError as exc:
+        raise EngineError(f"no central cycle for {central_id}: {exc.message}", "central", "not_found") from None
+
+
+async def get_central_timeline(client: Client, central_id: str) -> list[TimelineEntry]:
+    from workflows.central import CentralCycleWorkflow, central_workflow_id
+
+    return await client.get_workflow_handle(central_workflow_id(central_id)).query(CentralCycleWorkflow.timeline)

@@ -14,23 +14,25 @@ The workflow only orchestrates; every decision is the pure cycle's (`spplus.life
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
+from .search import SearchAttributes, midnight
+
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarRequest, resolve_calendar
     from activities.notify import NotificationRequest, send_notification
     from activities.rules import RulesRequest, load_rules_edition
-    from spplus import search_attributes as sa
     from spplus.lifecycle import (
         Candidate, CycleState, Envelope, EventRefused, LabelStatus, Notification, Phase, advance, apply, change_edition,
-        check, next_wakeup, open_cycle, renewed_candidate,
+        check, network_notice, next_wakeup, open_cycle, renewed_candidate,
     )
-    from spplus.lifecycle.events import RenewalRequested, RulesEditionChange
+    from spplus.lifecycle.events import AuditKind, Decision, RenewalRequested, RulesEditionChange
+    from spplus.network.machine import NetworkNotice
     from spplus.lifecycle.state import Attestation, TimelineEntry
     from spplus.lifecycle.views import CycleView, DeadlineView, cycle_view, deadline_view
 
@@ -73,8 +75,7 @@ NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coeffi
                            maximum_interval=timedelta(minutes=30))
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+_midnight = midnight
 
 
 @workflow.defn(name="LabelCycle")
@@ -86,7 +87,7 @@ class LabelCycleWorkflow:
         self._changed = False
         self._lock = asyncio.Lock()
         self._sending: list[asyncio.Future[bool]] = []
-        self._search: dict[str, object] = {}
+        self._search = SearchAttributes()
 
     # ------------------------------------------------------------------ run
     @workflow.run
@@ -154,6 +155,7 @@ class LabelCycleWorkflow:
                     change_edition(state, rules, envelope, workflow.now().date())
                 else:
                     self._notify(apply(state, envelope, workflow.now().date()))
+                    await self._report_to_network(state, envelope)
                 self._changed = True
             return Receipt(
                 event_id=envelope.event_id, duplicate=duplicate, phase=state.phase, label_status=state.label_status,
@@ -170,6 +172,26 @@ class LabelCycleWorkflow:
             check(self._state, envelope, workflow.now().date())
         except EventRefused as exc:
             raise ApplicationError(exc.message, {"field": exc.field}, type="EventRefused", non_retryable=True) from None
+
+    async def _report_to_network(self, state: CycleState, envelope: Envelope) -> None:
+        """A local service audited through its central service tells it its decision (§3.8.2)."""
+        if not isinstance(envelope.event, Decision) or not state.candidate.network:
+            return
+        audit = next((a for a in reversed(state.audits) if a.decided_on == envelope.event.decided_on), None)
+        if audit is None or audit.kind != AuditKind.initial:
+            return
+        outcome = {"local_id": state.candidate.id, "tier": envelope.event.tier,
+                   "decided_on": envelope.event.decided_on.isoformat(), "visit_start": audit.visit_start.isoformat()}
+        await workflow.get_external_workflow_handle(state.candidate.network).signal("local_decided", outcome)
+
+    @workflow.signal
+    async def network_notice(self, notice: NetworkNotice) -> None:
+        """Its central service's label was refused or withdrawn (§3.8.2, §5.3.2)."""
+        await workflow.wait_condition(lambda: self._state is not None)
+        async with self._lock:
+            assert self._state is not None
+            self._notify(network_notice(self._state, notice.kind, notice.on, notice.central, workflow.now().date()))
+            self._changed = True
 
     # ------------------------------------------------------------------ queries
     @workflow.query
@@ -193,24 +215,10 @@ class LabelCycleWorkflow:
         self._sending = [f for f in self._sending if not f.done()]
 
     def _publish(self, state: CycleState) -> None:
-        """Keep the search attributes true, upserting only what changed."""
         due = [d.due for d in state.open_deadlines()]
-        wanted: dict[str, object] = {
-            sa.CANDIDATE.name: state.candidate.id,
-            sa.CERTIFICATION_BODY.name: state.candidate.certification_body,
-            sa.PHASE.name: state.phase.value,
-            sa.LABEL_STATUS.name: state.label_status.value,
-            sa.TIER.name: state.attestation.tier if state.attestation and state.label_status != LabelStatus.none else None,
-            sa.RULES_EDITION.name: state.edition,
-            sa.NEXT_DEADLINE.name: _midnight(min(due)) if due else None,
-            sa.LABEL_EXPIRY.name: _midnight(state.attestation.expires) if state.attestation else None,
-        }
-        updates = []
-        for key in sa.ALL:
-            value = wanted[key.name]
-            if self._search.get(key.name, "<unset>") == value:
-                continue
-            updates.append(key.value_unset() if value is None else key.value_set(value))  # type: ignore[arg-type]
-        if updates:
-            workflow.upsert_search_attributes(updates)
-            self._search.update(wanted)
+        held = state.attestation and state.label_status != LabelStatus.none
+        self._search.publish(
+            candidate=state.candidate.id, body=state.candidate.certification_body, phase=state.phase.value,
+            label_status=state.label_status.value, tier=state.attestation.tier if held else None, edition=state.edition,
+            next_deadline=min(due) if due else None, expiry=state.attestation.expires if state.attestation else None,
+        )

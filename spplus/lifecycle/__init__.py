@@ -4,7 +4,7 @@ The workflow in ``workflows/cycle.py`` drives it: :func:`check` in the update va
 :func:`apply` in the update handler, :func:`advance` when a timer fires.
 """
 
-from .apply import apply, change_edition, open_cycle, renewed_candidate
+from .apply import apply, change_edition, network_notice, open_cycle, renewed_candidate
 from .checks import check, prerequisites
 from .common import EventRefused, Notification
 from .days import advance, next_wakeup
@@ -13,5 +13,5 @@ from .state import CycleState, LabelStatus, Phase
 
 __all__ = [
     "Candidate", "CycleState", "change_edition", "Envelope", "EventRefused", "LabelStatus", "Notification", "Phase", "advance", "apply",
-    "check", "next_wakeup", "open_cycle", "prerequisites", "renewed_candidate",
+    "check", "network_notice", "next_wakeup", "open_cycle", "prerequisites", "renewed_candidate",
 ]

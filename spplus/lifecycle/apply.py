@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..calendar import WorkingCalendar
+from ..calendar import WorkingCalendar, shift
 from ..deadlines import delay_date, window_dates
 from ..rules.models import RuleSet
 from ..surveys import SurveyKind
@@ -81,6 +81,11 @@ def _self_assessment(state: CycleState, event: SelfAssessment, today: date, env:
 def _survey(state: CycleState, event: SurveyResults, today: date, env: Envelope, notes: list[Notification]) -> None:
     result = score_event(state, event)
     state.surveys[event.kind] = result
+    initial = next((a for a in state.audits if a.kind == AuditKind.initial and a.decided_on), None)
+    if not state.independent and initial is not None and all(
+        k in state.surveys and state.surveys[k].at > initial.visit_end for k in ("user", "agent")
+    ):
+        close_deadline(state, today, "network.local_surveys", event.closed_on, notes)
     note = f"{result.note:.2f}" if result.note is not None else "—"
     status = "valid" if result.valid else "not valid: " + "; ".join(result.reasons)
     _entry(state, today, env, event.closed_on,
@@ -250,19 +255,66 @@ def _label(state: CycleState, tier: str, decided_on: date, today: date) -> None:
         certification_body=state.candidate.certification_body, edition=state.edition,
     )
     state.label_status, state.phase = LabelStatus.valid, Phase.labelled
+    if state.independent:
+        followup_dates(state, today, decided_on)
+    else:
+        # Labelled through its central service: no follow-up audit of its own, but both surveys within
+        # 18 months of the initial audit and a self-assessment every year (§3.9.2, notes).
+        visit = state.audits[-1].visit_start
+        set_deadline(state, today, "network.local_surveys", DeadlineKind.deadline,
+                     delay_date(state.rules, "network_local_surveys", visit, state.calendar),
+                     "both surveys are run again (checked at the central follow-up)")
+    anchor_expiry = expiry.date
+    invitation = delay_date(state.rules, "renewal_invitation", anchor_expiry, state.calendar)
+    set_deadline(state, today, "label.renewal_invitation", DeadlineKind.reminder, invitation, "invitation to renew the label")
+    set_deadline(state, today, "label.expiry", DeadlineKind.transition, expiry, "the label expires")
+
+
+def followup_dates(state: CycleState, today: date, decided_on: date, not_before_: date | None = None) -> None:
+    """The follow-up audit of an independent local service: prepared at 12 months, held at 18 ± 2 (§3.9.1).
+
+    ``not_before_``: when a window already closed by then (a central label withdrawn late), the window
+    opens on that date instead, for as long as the rules' window lasts on each side.
+    """
     set_deadline(state, today, "label.followup_preparation", DeadlineKind.reminder,
                  delay_date(state.rules, "followup_preparation", decided_on, state.calendar),
                  "prepare the follow-up audit with the certification body")
     target = delay_date(state.rules, "followup_target", decided_on, state.calendar)
     opens, closes = window_dates(state.rules, "followup_window", target)
+    if not_before_ is not None and closes.date < not_before_:
+        window = state.rules.deadlines.followup_window.at(not_before_)
+        moved = shift(not_before_, window.amount, window.unit, backwards=False)
+        target = target.model_copy(update={"date": moved, "explanation": f"{target.explanation}; that window had closed, "
+                                           f"so the follow-up is held within {window.amount} {window.unit.value} either side of {moved.isoformat()}"})
+        opens, closes = window_dates(state.rules, "followup_window", target)
     set_deadline(state, today, "label.followup_window_opens", DeadlineKind.reminder, opens, "the follow-up audit window opens")
     set_deadline(state, today, "label.followup_target", DeadlineKind.reminder, target, "target date of the follow-up audit")
     set_deadline(state, today, "label.followup_window_closes", DeadlineKind.window_closes, closes,
                  "the follow-up audit takes place")
-    anchor_expiry = expiry.date
-    invitation = delay_date(state.rules, "renewal_invitation", anchor_expiry, state.calendar)
-    set_deadline(state, today, "label.renewal_invitation", DeadlineKind.reminder, invitation, "invitation to renew the label")
-    set_deadline(state, today, "label.expiry", DeadlineKind.transition, expiry, "the label expires")
+
+
+def network_notice(state: CycleState, kind: str, on: date, central: str, today: date) -> list[Notification]:
+    """The central service's label was refused or withdrawn: what it means for this local label (§3.8.2, §5.3.2)."""
+    notes: list[Notification] = []
+    if state.independent or state.attestation is None or state.label_status not in (LabelStatus.valid, LabelStatus.suspended):
+        return notes
+    if kind == "central_withdrawn":
+        from ..deadlines import age_check
+
+        young = age_check(state.rules, "young_local_label_age", state.attestation.valid_from, on, "this label")
+        if not young.ok:
+            log(state, today, on, "network_notice", f"the central label of {central} was withdrawn on {on.isoformat()}; "
+                f"this label, older than {young.limit.explanation.split(' before')[0].replace('less than ', '')}, stands")
+            return notes
+    state.independent = True
+    cancel(state, today, "network.local_surveys")
+    followup_dates(state, today, state.attestation.valid_from, not_before_=on)
+    why = ("the central service was not labelled: the local label stands and owes its own follow-up audit (§3.8.2)"
+           if kind == "central_refused" else
+           "the central label was withdrawn and this label is less than two years old: it keeps the mark only through its own follow-up audit (§5.3.2)")
+    log(state, today, on, "network_notice", f"{central}: {why}")
+    notes.append(Notification(key=f"network:{kind}:{on.isoformat()}", kind="info", recipients=recipients(state), subject=why))
+    return notes
 
 
 def _followup_outcome(state: CycleState, audit: AuditRecord, event: Decision, today: date, env: Envelope,

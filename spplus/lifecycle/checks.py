@@ -83,6 +83,8 @@ def _check_audit_dates(state: CycleState, event: AuditDates, today: date) -> Non
     unknown = [s for s in event.sites if s not in known]
     if unknown:
         refuse(f"sites: unknown site(s) {', '.join(unknown)}; the candidate's sites are {', '.join(known)}", "sites")
+    if event.audit == AuditKind.followup and not state.independent:
+        refuse("a local service labelled through its central service has no follow-up audit of its own (§3.9.2)", "audit")
     if event.audit == AuditKind.followup:
         opens = state.deadlines.get("label.followup_window_opens")
         closes = state.deadlines.get("label.followup_window_closes")

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..deadlines import ComputedDate
-from .state import AuditRecord, CycleState, Deadline, DeadlineKind, DeadlineStatus, Phase, TimelineEntry
+from .state import AuditRecord, CycleRecord, CycleState, Deadline, DeadlineKind, DeadlineStatus, Phase, TimelineEntry
 
 ONE_DAY = timedelta(days=1)
 ENDED = {Phase.withdrawn, Phase.expired, Phase.closed}
@@ -52,17 +52,17 @@ def not_before(day: date, floor: date, field: str, what: str) -> None:
         refuse(f"{field}: {day.isoformat()} is before {what} ({floor.isoformat()})", field)
 
 
-def recipients(state: CycleState) -> list[str]:
-    return [f"candidate:{state.candidate.id}", f"body:{state.candidate.certification_body}"]
+def recipients(state: CycleRecord) -> list[str]:
+    return state.recipients()
 
 
-def log(state: CycleState, today: date, on: date, kind: str, summary: str, actor: str = "engine",
+def log(state: CycleRecord, today: date, on: date, kind: str, summary: str, actor: str = "engine",
          event_id: str | None = None, **data: Any) -> None:
     state.timeline.append(TimelineEntry(on=on, recorded=today, kind=kind, actor=actor, summary=summary,
                                         edition=state.edition, event_id=event_id, data=data))
 
 
-def set_deadline(state: CycleState, today: date, key: str, kind: DeadlineKind, computed: ComputedDate, what: str) -> Deadline:
+def set_deadline(state: CycleRecord, today: date, key: str, kind: DeadlineKind, computed: ComputedDate, what: str) -> Deadline:
     deadline = Deadline(key=key, kind=kind, due=computed.date, what=what, computed=computed)
     state.deadlines[key] = deadline
     log(state, today, today, "deadline_set", f"{what}: {computed.date.isoformat()} ({computed.explanation})",
@@ -70,14 +70,21 @@ def set_deadline(state: CycleState, today: date, key: str, kind: DeadlineKind, c
     return deadline
 
 
-def close_deadline(state: CycleState, today: date, key: str, on: date, notes: list[Notification]) -> None:
+def close_deadline(state: CycleRecord, today: date, key: str, on: date, notes: list[Notification]) -> None:
     """The thing a deadline asked for happened on ``on``: met if on time, a breach if late."""
     deadline = state.deadlines.get(key)
     if deadline is None or deadline.status not in (DeadlineStatus.open, DeadlineStatus.missed):
         return
-    if deadline.status == DeadlineStatus.missed:  # already counted as a breach when it passed
+    if deadline.status == DeadlineStatus.missed:  # counted as a breach when the due date passed unrecorded
         deadline.closed_on = on
-        log(state, today, on, "deadline_late", f"{deadline.what}: done on {on.isoformat()}, late (due {deadline.due.isoformat()})", key=key)
+        if on <= deadline.due:
+            # Events carry the date things happened: done on time, only recorded late — no breach.
+            deadline.status = DeadlineStatus.met
+            state.breaches -= 1
+            log(state, today, on, "breach_withdrawn", f"{deadline.what}: done on {on.isoformat()}, within the due date "
+                f"{deadline.due.isoformat()} (recorded late); the breach is withdrawn", key=key)
+        else:
+            log(state, today, on, "deadline_late", f"{deadline.what}: done on {on.isoformat()}, late (due {deadline.due.isoformat()})", key=key)
         return
     deadline.closed_on = on
     if on <= deadline.due:
@@ -88,7 +95,7 @@ def close_deadline(state: CycleState, today: date, key: str, on: date, notes: li
         breach(state, today, deadline, on, notes)
 
 
-def cancel(state: CycleState, today: date, *keys: str) -> None:
+def cancel(state: CycleRecord, today: date, *keys: str) -> None:
     for key in keys:
         deadline = state.deadlines.get(key)
         if deadline is not None and deadline.status == DeadlineStatus.open:
@@ -97,7 +104,7 @@ def cancel(state: CycleState, today: date, *keys: str) -> None:
             log(state, today, today, "deadline_cancelled", f"{deadline.what}: no longer due", key=key)
 
 
-def breach(state: CycleState, today: date, deadline: Deadline, on: date, notes: list[Notification]) -> None:
+def breach(state: CycleRecord, today: date, deadline: Deadline, on: date, notes: list[Notification]) -> None:
     state.breaches += 1
     log(state, today, on, "breach", f"{deadline.what}: due {deadline.due.isoformat()}, missed", key=deadline.key,
          due=deadline.due.isoformat(), rule=deadline.computed.rule, reference=deadline.computed.reference)

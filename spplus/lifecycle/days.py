@@ -10,11 +10,14 @@ Pure: importable inside the Temporal workflow sandbox.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from .apply import suspend, withdraw
 from .common import ONE_DAY, Notification, breach, log, recipients
-from .state import CycleState, Deadline, DeadlineKind, DeadlineStatus, LabelStatus, Phase
+from .state import CycleRecord, CycleState, Deadline, DeadlineKind, DeadlineStatus, LabelStatus, Phase
+
+Handler = Callable[[CycleRecord, Deadline, date, date, list[Notification]], None]
 
 
 def action_date(deadline: Deadline) -> date:
@@ -26,24 +29,29 @@ def action_date(deadline: Deadline) -> date:
     return deadline.due + ONE_DAY  # the first day it is missed, or the window is closed
 
 
-def next_wakeup(state: CycleState) -> date | None:
+def next_wakeup(state: CycleRecord) -> date | None:
     dates = [action_date(d) for d in state.open_deadlines()]
     return min(dates) if dates else None
 
 
-def advance(state: CycleState, today: date) -> list[Notification]:
-    """Process every reminder, breach and transition due on or before ``today``."""
+def advance(state: CycleRecord, today: date, transition: Handler | None = None, missed: Handler | None = None) -> list[Notification]:
+    """Process every reminder, breach and transition due on or before ``today``.
+
+    ``transition`` and ``missed`` say what the cycle's kind does when a transition date comes or a
+    deadline is missed (the local cycle's by default).
+    """
     notes: list[Notification] = []
     while not state.finished:
         due = [d for d in state.open_deadlines() if action_date(d) <= today]
         if not due:
             break
         deadline = min(due, key=lambda d: (action_date(d), d.key))
-        _process(state, deadline, action_date(deadline), today, notes)
+        _process(state, deadline, action_date(deadline), today, notes, transition or _transition, missed or _missed)
     return notes
 
 
-def _process(state: CycleState, deadline: Deadline, on: date, today: date, notes: list[Notification]) -> None:
+def _process(state: CycleRecord, deadline: Deadline, on: date, today: date, notes: list[Notification],
+             transition: Handler, missed: Handler) -> None:
     if deadline.kind == DeadlineKind.reminder:
         deadline.status, deadline.closed_on = DeadlineStatus.done, on
         log(state, today, on, "reminder", f"{deadline.what}: {deadline.due.isoformat()}", key=deadline.key)
@@ -56,18 +64,22 @@ def _process(state: CycleState, deadline: Deadline, on: date, today: date, notes
     elif deadline.kind in (DeadlineKind.deadline, DeadlineKind.window_closes):
         deadline.status = DeadlineStatus.missed
         breach(state, today, deadline, on, notes)
-        if deadline.key == "label.action_plan" and state.phase == Phase.action_plan:
-            if state.rules.procedures.automatic_actions.at(on).suspend_when_action_plan_missing:
-                suspend(state, today, "no-action-plan", on, "engine", notes)
+        missed(state, deadline, on, today, notes)
     elif deadline.kind == DeadlineKind.window:
         deadline.status, deadline.closed_on = DeadlineStatus.done, on
         log(state, today, on, "window_closed", f"{deadline.what}: the window closed on {deadline.due.isoformat()}", key=deadline.key)
     elif deadline.kind == DeadlineKind.transition:
         deadline.status, deadline.closed_on = DeadlineStatus.done, on
-        _transition(state, deadline, on, today, notes)
+        transition(state, deadline, on, today, notes)
 
 
-def _transition(state: CycleState, deadline: Deadline, on: date, today: date, notes: list[Notification]) -> None:
+def _missed(state: CycleState, deadline: Deadline, on: date, today: date, notes: list[Notification]) -> None:  # type: ignore[misc]
+    if deadline.key == "label.action_plan" and state.phase == Phase.action_plan:
+        if state.rules.procedures.automatic_actions.at(on).suspend_when_action_plan_missing:
+            suspend(state, today, "no-action-plan", on, "engine", notes)
+
+
+def _transition(state: CycleState, deadline: Deadline, on: date, today: date, notes: list[Notification]) -> None:  # type: ignore[misc]
     if deadline.key == "label.expiry":
         if state.phase == Phase.renewing:
             # The renewal audit is still under way: the old label ends, the renewal goes on.

@@ -47,6 +47,7 @@ class Candidate(BaseModel):
     agents_in_contact: Annotated[int, Field(ge=1, description="Agents in direct or indirect contact with users.")]
     certification_body: Annotated[str, Field(min_length=1)]
     contract_signed: date
+    network: str | None = Field(default=None, description="The central service this local service is audited through, if any (§3.9.2).")
 
 
 class SelfAssessment(Event):

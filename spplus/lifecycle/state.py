@@ -128,15 +128,33 @@ class AuditRecord(BaseModel):
     outcome: str | None = None
 
 
-class CycleState(BaseModel):
-    """Everything a cycle knows. Rules and calendar are pinned: a cycle runs on its edition."""
+class CycleRecord(BaseModel):
+    """What every cycle keeps, local or central: pinned rules, deadlines, the timeline."""
 
-    model_config = ConfigDict(validate_assignment=False)
+    rules: RuleSet
+    calendar: WorkingCalendar
+    deadlines: dict[str, Deadline] = Field(default_factory=dict)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    applied_events: dict[str, str] = Field(default_factory=dict)  # event id → event type
+    breaches: int = 0
+    finished: bool = False
+
+    @property
+    def edition(self) -> str:
+        return self.rules.edition_id
+
+    def open_deadlines(self) -> list[Deadline]:
+        return sorted((d for d in self.deadlines.values() if d.status == DeadlineStatus.open), key=lambda d: (d.due, d.key))
+
+    def recipients(self) -> list[str]:
+        raise NotImplementedError
+
+
+class CycleState(CycleRecord):
+    """Everything a local cycle knows. Rules and calendar are pinned: a cycle runs on its edition."""
 
     cycle_number: int = 1
     candidate: Candidate
-    rules: RuleSet
-    calendar: WorkingCalendar
     phase: Phase = Phase.preparation
     label_status: LabelStatus = LabelStatus.none
     attestation: Attestation | None = None
@@ -144,29 +162,25 @@ class CycleState(BaseModel):
     self_assessments: list[date] = Field(default_factory=list)
     surveys: dict[str, SurveyResult] = Field(default_factory=dict)
     audits: list[AuditRecord] = Field(default_factory=list)
-    deadlines: dict[str, Deadline] = Field(default_factory=dict)
-    timeline: list[TimelineEntry] = Field(default_factory=list)
-    applied_events: dict[str, str] = Field(default_factory=dict)  # event id → receipt summary
     refusal_notified: date | None = None
     new_application_from: date | None = None
     suspension_reason: str | None = None
     suspended_on: date | None = None
     withdrawal: dict[str, Any] | None = None
-    finished: bool = False
     continue_as_new: bool = False
     renewal_request: RenewalRequested | None = None
-    breaches: int = 0
+    independent: bool = True  # False while labelled through a central service: no follow-up audit of its own
 
-    @property
-    def edition(self) -> str:
-        return self.rules.edition_id
+    def model_post_init(self, context: Any) -> None:
+        if self.candidate.network and not self.audits and not self.timeline:
+            self.independent = False
+
+    def recipients(self) -> list[str]:
+        return [f"candidate:{self.candidate.id}", f"body:{self.candidate.certification_body}"]
 
     @property
     def current_audit(self) -> AuditRecord | None:
         return self.audits[-1] if self.audits and self.audits[-1].decided_on is None else None
-
-    def open_deadlines(self) -> list[Deadline]:
-        return sorted((d for d in self.deadlines.values() if d.status == DeadlineStatus.open), key=lambda d: (d.due, d.key))
 
     def survey_note(self, kind: str) -> Decimal | None:
         result = self.surveys.get(kind)

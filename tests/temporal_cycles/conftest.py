@@ -69,9 +69,12 @@ class CycleDriver:
     async def wait_ready(self) -> None:
         import asyncio
 
-        for _ in range(200):
-            if await self.state() is not None:
-                return
+        for _ in range(400):
+            try:
+                if await self.state() is not None:
+                    return
+            except engine.EngineError:  # a child cycle its central one is still starting
+                pass
             await asyncio.sleep(0.05)
         raise AssertionError("the cycle did not open")
 

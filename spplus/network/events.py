@@ -1,0 +1,118 @@
+"""What happens in a central public service's label cycle (« service public central », §1.4.1, §2.2.2).
+
+Pure: importable inside the Temporal workflow sandbox.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..lifecycle.events import AuditPlan, Event, RenewalRequested, Report, Site, Suspension, SuspensionLifted, Withdrawal
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
+class LocalService(BaseModel):
+    """A local service attached to the central one (e.g. a CAF of the CNAF)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    territory: str = "metropole"
+    agents_in_contact: Annotated[int, Field(ge=1)] = 20
+    sites: list[Site] = Field(default_factory=lambda: [Site(id="main", name="Site principal")])
+
+
+class CentralCandidate(BaseModel):
+    """A central public service applying for the label with its whole network (§1.4.1, §3.1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    territory: str = "metropole"
+    certification_body: Annotated[str, Field(min_length=1)]
+    contract_signed: date
+    local_services: list[LocalService] = Field(min_length=1)
+
+
+class NetworkReports(Event):
+    """Which local services produced their annual reports: self-assessment and improvement plan
+    (« déploiement du programme », §3.1) or both surveys (at follow-ups, §2.2.2)."""
+
+    type: Literal["network_reports"] = "network_reports"
+    year: int
+    kind: Literal["self_assessment", "surveys"]
+    produced_by: list[str]
+
+
+class SampleExtended(Event):
+    """The body adds local services to the year's sample: named, or drawn at random (``count``)."""
+
+    type: Literal["sample_extended"] = "sample_extended"
+    services: list[str] = Field(default_factory=list)
+    count: Annotated[int, Field(ge=0)] = 0
+    reason: Annotated[str, Field(min_length=1)]
+
+
+class CentralAuditDates(Event):
+    """The dates of the central audit, after the year's sampled local services were audited (§3.7.2)."""
+
+    type: Literal["central_audit_dates"] = "central_audit_dates"
+    visit_start: date
+    visit_end: date
+
+
+class CentralVisit(Event):
+    """The central audit's yes/no control points (§3.7.2)."""
+
+    type: Literal["central_visit"] = "central_visit"
+    control_points: list[bool] = Field(min_length=1)
+
+
+class CorrectiveActions(Event):
+    """Corrective actions proposed within 10 days of the report's receipt (§3.7.2)."""
+
+    type: Literal["corrective_actions"] = "corrective_actions"
+    received_on: date
+    text: Annotated[str, Field(min_length=1)]
+
+
+class CentralDecision(Event):
+    """The body's decision on the central service; ``tier`` null refuses. Differing from the rules needs a reason."""
+
+    type: Literal["central_decision"] = "central_decision"
+    decided_on: date
+    tier: str | None
+    reason: str | None = None
+
+
+class CentralActionPlan(Event):
+    type: Literal["central_action_plan"] = "central_action_plan"
+    received_on: date
+
+
+CentralEvent = Annotated[
+    NetworkReports | SampleExtended | CentralAuditDates | AuditPlan | CentralVisit | Report | CorrectiveActions
+    | CentralDecision | CentralActionPlan | Suspension | SuspensionLifted | Withdrawal | RenewalRequested,
+    Field(discriminator="type"),
+]
+
+
+class CentralEnvelope(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event_id: Annotated[str, Field(min_length=1, max_length=200)]
+    actor: Annotated[str, Field(min_length=1)] = "certification-body"
+    event: CentralEvent
+
+
+class LocalOutcome(BaseModel):
+    """A sampled local service's decision, reported by its own cycle (a child workflow)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    local_id: str
+    tier: str | None
+    decided_on: date
+    visit_start: date

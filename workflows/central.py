@@ -1,0 +1,221 @@
+"""A central public service's label cycle (id ``central-<id>``), orchestrating its network.
+
+* the sample of local services is drawn with a named random stream per draw
+  (``workflow.new_random("sampling:…")``): deterministic on replay, its seed on the timeline;
+* each sampled local service runs its own cycle (``cycle-<local id>``), started by an activity as
+  an independent workflow — local labels outlive a central refusal (§3.8.2);
+* a local cycle signals its decision back (``local_decided``); the central one tells local cycles
+  when its label is refused or withdrawn (``network_notice``);
+* the central cycle holds only its own facts and the network's list, never the local histories,
+  so a network of thousands stays far from Temporal's history limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+from .search import SearchAttributes
+
+with workflow.unsafe.imports_passed_through():
+    from activities.calendar import CalendarRequest, resolve_calendar
+    from activities.network import LocalCycleRequest, NetworkActivities
+    from activities.notify import NotificationRequest, send_notification
+    from activities.rules import RulesRequest, load_rules_edition
+    from spplus.lifecycle import Candidate, EventRefused, LabelStatus, Notification, next_wakeup
+    from spplus.lifecycle.state import TimelineEntry
+    from spplus.network import machine
+    from spplus.network.events import CentralCandidate, CentralEnvelope, LocalOutcome, LocalService
+    from spplus.network.state import CentralPhase, CentralState
+
+    from .cycle import NOTIFY_RETRY, RULES_TIMEOUT, LabelCycleWorkflow, _midnight
+
+start_local_cycle = NetworkActivities.start_local_cycle
+
+
+IDLE_WAKEUP = timedelta(days=365)
+
+
+def central_workflow_id(central_id: str) -> str:
+    return f"central-{central_id}"
+
+
+class CentralStart(BaseModel):
+    candidate: CentralCandidate | None = None
+    edition: str | None = None
+    state: CentralState | None = None
+
+
+class CentralOutcome(BaseModel):
+    central: str
+    phase: CentralPhase
+    label_status: LabelStatus
+    tier: str | None
+    new_application_from: date | None
+    withdrawal: dict[str, str] | None
+
+
+class CentralReceipt(BaseModel):
+    event_id: str
+    duplicate: bool
+    phase: CentralPhase
+    summary: str
+
+
+class CentralView(BaseModel):
+    central: str
+    name: str
+    phase: CentralPhase
+    label_status: LabelStatus
+    year: int
+    network_size: int
+    samples: list[dict[str, object]]
+    results: dict[str, str | None]
+    attestation: dict[str, object] | None
+    open_deadlines: list[dict[str, object]]
+    edition: str
+    new_application_from: date | None
+    withdrawal: dict[str, str] | None
+    breaches: int
+
+
+@workflow.defn(name="CentralLabelCycle")
+class CentralCycleWorkflow:
+    @workflow.init
+    def __init__(self, start: CentralStart) -> None:
+        self._state: CentralState | None = start.state
+        self._changed = False
+        self._lock = asyncio.Lock()
+        self._sending: list[asyncio.Future[object]] = []
+        self._search = SearchAttributes()
+
+    @workflow.run
+    async def run(self, start: CentralStart) -> CentralOutcome:
+        if self._state is None:
+            assert start.candidate is not None
+            rules = await workflow.execute_activity(load_rules_edition, RulesRequest(edition=start.edition),
+                                                    start_to_close_timeout=RULES_TIMEOUT)
+            today = workflow.now().date()
+            calendar = await workflow.execute_activity(
+                resolve_calendar, CalendarRequest(rules=rules, territory=start.candidate.territory,
+                                                  first_year=today.year - 1, last_year=today.year + 5, at=today),
+                start_to_close_timeout=RULES_TIMEOUT)
+            self._state, effects = machine.open_central(start.candidate, rules, calendar, today, self._seed)
+            await self._carry_out(effects)
+        state = self._state
+        while not state.finished:
+            self._publish(state)
+            # With nothing due (waiting for the central audit to be scheduled) the cycle still wakes
+            # yearly: a wait with no timer at all could not be moved by time skipping either.
+            wake = next_wakeup(state) or (workflow.now().date() + IDLE_WAKEUP)
+            self._changed = False
+            timeout = _midnight(wake) - workflow.now()
+            if timeout > timedelta(0):
+                try:
+                    await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+                except asyncio.TimeoutError:
+                    pass
+            async with self._lock:
+                await self._carry_out(machine.advance_central(state, workflow.now().date(), self._seed))
+            if workflow.info().is_continue_as_new_suggested() and not state.finished:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                await asyncio.gather(*self._sending, return_exceptions=True)
+                workflow.continue_as_new(CentralStart(state=state))
+        self._publish(state)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await asyncio.gather(*self._sending, return_exceptions=True)
+        return CentralOutcome(central=state.candidate.id, phase=state.phase, label_status=state.label_status,
+                              tier=state.attestation.tier if state.attestation else None,
+                              new_application_from=state.new_application_from, withdrawal=state.withdrawal)
+
+    @staticmethod
+    def _seed(purpose: str) -> int:
+        return workflow.new_random(purpose).getrandbits(63)
+
+    # ------------------------------------------------------------------ effects
+    async def _carry_out(self, effects: machine.Effects) -> None:
+        state = self._state
+        assert state is not None
+        for local in effects.start_locals:
+            await self._start_local(state, local)
+        for local_id, notice in effects.tell_locals.items():
+            handle = workflow.get_external_workflow_handle(f"cycle-{local_id}")
+            self._sending.append(asyncio.ensure_future(handle.signal(LabelCycleWorkflow.network_notice, notice)))
+        info = workflow.info()
+        for note in effects.notes:
+            self._sending.append(workflow.start_activity(
+                send_notification, NotificationRequest(cycle_id=info.workflow_id, run_id=info.run_id, notification=note),
+                start_to_close_timeout=timedelta(seconds=30), schedule_to_close_timeout=timedelta(days=30), retry_policy=NOTIFY_RETRY))
+        self._changed = True
+
+    async def _start_local(self, state: CentralState, local: LocalService) -> None:
+        candidate = Candidate(id=local.id, name=local.name, territory=local.territory, sites=local.sites,
+                              agents_in_contact=local.agents_in_contact, certification_body=state.candidate.certification_body,
+                              contract_signed=state.candidate.contract_signed, network=workflow.info().workflow_id)
+        await workflow.execute_activity(start_local_cycle, LocalCycleRequest(candidate=candidate),
+                                        start_to_close_timeout=RULES_TIMEOUT)
+
+    # ------------------------------------------------------------------ messages
+    @workflow.update
+    async def record(self, envelope: CentralEnvelope) -> CentralReceipt:
+        async with self._lock:
+            state = self._state
+            assert state is not None
+            duplicate = envelope.event_id in state.applied_events
+            if not duplicate:
+                await self._carry_out(machine.apply(state, envelope, workflow.now().date(), self._seed))
+            return CentralReceipt(event_id=envelope.event_id, duplicate=duplicate, phase=state.phase,
+                                  summary=next((e.summary for e in reversed(state.timeline) if e.event_id == envelope.event_id), ""))
+
+    @record.validator
+    def validate_record(self, envelope: CentralEnvelope) -> None:
+        if self._state is None:
+            raise ApplicationError("the central cycle is opening; send the event again in a moment", type="CycleNotReady")
+        try:
+            machine.check(self._state, envelope, workflow.now().date())
+        except EventRefused as exc:
+            raise ApplicationError(exc.message, {"field": exc.field}, type="EventRefused", non_retryable=True) from None
+
+    @workflow.signal
+    async def local_decided(self, outcome: LocalOutcome) -> None:
+        await workflow.wait_condition(lambda: self._state is not None)
+        async with self._lock:
+            assert self._state is not None
+            await self._carry_out(machine.local_decided(self._state, outcome, workflow.now().date()))
+
+    @workflow.query
+    def state(self) -> CentralView | None:
+        state = self._state
+        if state is None:
+            return None
+        return CentralView(
+            central=state.candidate.id, name=state.candidate.name, phase=state.phase, label_status=state.label_status,
+            year=state.year, network_size=len(state.candidate.local_services),
+            samples=[s.model_dump(mode="json", exclude={"population"}) | {"population_size": len(s.population)} for s in state.samples],
+            results={k: v.tier for k, v in state.results.items()},
+            attestation=state.attestation.model_dump(mode="json") if state.attestation else None,
+            open_deadlines=[{"key": d.key, "due": d.due.isoformat(), "what": d.what, "rule": d.computed.rule,
+                             "reference": d.computed.reference} for d in state.open_deadlines()],
+            edition=state.edition, new_application_from=state.new_application_from, withdrawal=state.withdrawal,
+            breaches=state.breaches,
+        )
+
+    @workflow.query
+    def timeline(self) -> list[TimelineEntry]:
+        return list(self._state.timeline) if self._state is not None else []
+
+    def _publish(self, state: CentralState) -> None:
+        due = [d.due for d in state.open_deadlines()]
+        self._search.publish(
+            candidate=state.candidate.id, body=state.candidate.certification_body, phase=state.phase.value,
+            label_status=state.label_status.value, tier=state.attestation.tier if state.attestation else None,
+            edition=state.edition, next_deadline=min(due) if due else None,
+            expiry=state.attestation.expires if state.attestation else None,
+        )
+
+
+__all__ = ["CentralCycleWorkflow", "CentralStart", "CentralOutcome", "central_workflow_id", "Notification"]
