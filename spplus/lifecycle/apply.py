@@ -80,6 +80,11 @@ def _self_assessment(state: CycleState, event: SelfAssessment, today: date, env:
 
 def _survey(state: CycleState, event: SurveyResults, today: date, env: Envelope, notes: list[Notification]) -> None:
     result = score_event(state, event)
+    latest = state.surveys.get(event.kind)
+    if latest is not None and latest.at > result.at:
+        _entry(state, today, env, event.closed_on, f"{event.kind} survey closed on {event.closed_on.isoformat()} recorded; "
+               f"the campaign closed on {latest.at.isoformat()} is more recent and stays the one that counts")
+        return
     state.surveys[event.kind] = result
     initial = next((a for a in state.audits if a.kind == AuditKind.initial and a.decided_on), None)
     if not state.independent and initial is not None and all(
@@ -239,7 +244,7 @@ def _decision(state: CycleState, event: Decision, today: date, env: Envelope, no
     _entry(state, today, env, event.decided_on,
            f"labelled {state.attestation.tier_label}{override}, valid {state.attestation.valid_from.isoformat()} to {state.attestation.last_valid_day.isoformat()}",
            tier=event.tier)
-    notes.append(Notification(key=f"decision:{audit.number}", kind="decision", recipients=recipients(state),
+    notes.append(Notification(key=f"decision:{audit.number}", kind="decision", recipients=recipients(state) + ["ditp"],
                               subject=f"Labelled {state.attestation.tier_label} until {state.attestation.last_valid_day.isoformat()}"))
 
 
@@ -335,12 +340,14 @@ def _followup_outcome(state: CycleState, audit: AuditRecord, event: Decision, to
     audit.outcome = "confirmed" if rank_new == rank_held else ("higher_tier" if rank_new > rank_held else "lower_tier")
     if rank_new != rank_held:
         state.attestation = state.attestation.model_copy(update={"tier": event.tier, "tier_label": tier_label(state, event.tier, event.decided_on)})
-    state.phase = Phase.labelled
+    state.phase = state.settled_phase()
     words = {"confirmed": f"label confirmed {state.attestation.tier_label}", "higher_tier": f"higher tier: {state.attestation.tier_label}",
              "lower_tier": f"tier lowered to {state.attestation.tier_label}"}[audit.outcome]
     _entry(state, today, env, event.decided_on, f"follow-up: {words}{override}; valid until {state.attestation.last_valid_day.isoformat()} (unchanged)",
            tier=event.tier, outcome=audit.outcome)
-    notes.append(Notification(key=f"decision:{audit.number}", kind="decision", recipients=recipients(state), subject=f"Follow-up audit: {words}"))
+    notes.append(Notification(key=f"decision:{audit.number}", kind="decision",
+                              recipients=recipients(state) + (["ditp"] if audit.outcome != "confirmed" else []),
+                              subject=f"Follow-up audit: {words}"))
 
 
 def _action_plan(state: CycleState, event: ActionPlan, today: date, env: Envelope, notes: list[Notification]) -> None:
@@ -349,7 +356,7 @@ def _action_plan(state: CycleState, event: ActionPlan, today: date, env: Envelop
     if state.phase == Phase.suspended and state.suspension_reason == "no-action-plan":
         lift(state, today, event.received_on, "the action plan was produced")
     else:
-        state.phase = Phase.labelled
+        state.phase = state.settled_phase()  # a suspension for another reason stands
 
 
 def suspend(state: CycleState, today: date, reason: str, effective: date, actor: str, notes: list[Notification],
@@ -366,7 +373,8 @@ def suspend(state: CycleState, today: date, reason: str, effective: date, actor:
 
 
 def lift(state: CycleState, today: date, effective: date, why: str, actor: str = "engine", event_id: str | None = None) -> None:
-    state.phase, state.label_status = Phase.labelled, LabelStatus.valid
+    state.label_status = LabelStatus.valid
+    state.phase = state.settled_phase()
     state.suspension_reason, state.suspended_on = None, None
     cancel(state, today, "suspension.max")
     until = state.attestation.last_valid_day.isoformat() if state.attestation else "—"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 
 from .apply import suspend, withdraw
-from .common import ONE_DAY, Notification, breach, log, recipients
+from .common import ONE_DAY, Notification, breach, cancel, log, recipients
 from .state import CycleRecord, CycleState, Deadline, DeadlineKind, DeadlineStatus, LabelStatus, Phase
 
 Handler = Callable[[CycleRecord, Deadline, date, date, list[Notification]], None]
@@ -81,9 +81,11 @@ def _missed(state: CycleState, deadline: Deadline, on: date, today: date, notes:
 
 def _transition(state: CycleState, deadline: Deadline, on: date, today: date, notes: list[Notification]) -> None:  # type: ignore[misc]
     if deadline.key == "label.expiry":
-        if state.phase == Phase.renewing:
-            # The renewal audit is still under way: the old label ends, the renewal goes on.
+        if state.renewal_in_progress and state.phase not in (Phase.refused,):
+            # The renewal audit is still under way: the old label ends (suspended or not), the renewal goes on.
             state.label_status = LabelStatus.expired
+            state.phase = Phase.renewing
+            cancel(state, today, "suspension.max")
             log(state, today, on, "expiry", f"the previous label expired on {on.isoformat()}; the renewal audit goes on")
         elif state.label_status in (LabelStatus.valid, LabelStatus.suspended):
             withdraw(state, today, "no-renewal", on, "engine", notes, expired=True)
@@ -93,6 +95,10 @@ def _transition(state: CycleState, deadline: Deadline, on: date, today: date, no
                 withdraw(state, today, "suspension-not-lifted", on, "engine", notes)
             else:
                 breach(state, today, deadline, on, notes)
+    elif deadline.key == "refusal.new_application" and state.label_status in (LabelStatus.valid, LabelStatus.suspended):
+        # A refused renewal: the previous label still holds until its expiry, which ends the cycle (§5.3.2).
+        log(state, today, on, "new_application_open", f"a new application is accepted from {on.isoformat()}; "
+            "the previous label holds until its expiry")
     elif deadline.key in ("refusal.new_application", "withdrawal.mark_removal"):
         state.finished = True
         if state.phase == Phase.refused:

@@ -182,6 +182,20 @@ class CycleState(CycleRecord):
     def current_audit(self) -> AuditRecord | None:
         return self.audits[-1] if self.audits and self.audits[-1].decided_on is None else None
 
+    @property
+    def renewal_in_progress(self) -> bool:
+        """A renewal cycle whose audit is not decided yet (the previous label may still hold)."""
+        return self.cycle_number > 1 and not any(a.kind == AuditKind.initial and a.decided_on for a in self.audits)
+
+    def settled_phase(self) -> Phase:
+        """Where a cycle holding a label stands once a step is over: a suspension or a renewal under
+        way outlives any other step (§5.3.1, §3.10)."""
+        if self.label_status == LabelStatus.suspended:
+            return Phase.suspended
+        if self.renewal_in_progress:
+            return Phase.renewing
+        return Phase.labelled
+
     def survey_note(self, kind: str) -> Decimal | None:
         result = self.surveys.get(kind)
         return result.note if result is not None else None

@@ -184,3 +184,19 @@ def test_surveys_at_the_bronze_floor_set_no_reminder(rules, calendar_for):
     d.send(agent_survey(date(2026, 1, 5), note=50))
     assert "survey.user.new_campaign" not in d.state.deadlines
     assert "survey.agent.new_campaign" not in d.state.deadlines
+
+
+def test_an_older_campaign_recorded_afterwards_does_not_replace_the_recent_one(rules, calendar_for):
+    """§3.4: the candidate must have results less than 6 months old; it has (8 January 2026) whatever else is recorded."""
+    d = new_driver(rules, calendar_for)
+    d.pass_to(date(2026, 1, 12))
+    d.send(self_assessment(SA_OK))
+    d.send(user_survey(SURVEY_OK))
+    d.send(agent_survey(SURVEY_OK))
+    d.send(user_survey(date(2025, 6, 1), note=72))  # last year's campaign, uploaded for the record
+    d.send(audit_dates(VISIT_START, VISIT_END))
+    d.pass_to(date(2026, 2, 2))
+    d.send(dossier(d.today))
+    d.pass_to(VISIT_END)
+    d.send(visit(60))
+    assert d.state.phase == Phase.audit
