@@ -462,6 +462,128 @@ def cycle_list(phase: str | None, body: str | None, status: str | None, edition:
     emit(items, as_json, human)
 
 
+@main.group()
+def central() -> None:
+    """Central public services labelled through their network (needs the engine running)."""
+
+
+def read_network_csv(path: Path) -> list[dict[str, Any]]:
+    """Local services from a CSV: id, name, and optionally territory, agents_in_contact."""
+    import csv
+
+    text = path.read_text(encoding="utf-8-sig")
+    delimiter = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
+    services = []
+    for line, row in enumerate(csv.DictReader(text.splitlines(), delimiter=delimiter), start=2):
+        if not row.get("id") or not row.get("name"):
+            fail(f"{path}:{line}: each local service has an id and a name")
+        service: dict[str, Any] = {"id": row["id"].strip(), "name": row["name"].strip()}
+        if row.get("territory"):
+            service["territory"] = row["territory"].strip()
+        if row.get("agents_in_contact"):
+            service["agents_in_contact"] = int(row["agents_in_contact"])
+        services.append(service)
+    return services
+
+
+@central.command("start")
+@click.argument("candidate_file", type=click.Path(exists=True, path_type=Path))
+@click.option("--network", "network_csv", type=click.Path(exists=True, path_type=Path),
+              help="CSV of the local services (id,name[,territory,agents_in_contact]).")
+@click.option("--json", "as_json", is_flag=True)
+def central_start(candidate_file: Path, network_csv: Path | None, as_json: bool) -> None:
+    """Open a central candidacy: ⌈√n⌉ local services are drawn and their own cycles started."""
+    from .client import start_central
+    from .network.events import CentralCandidate
+    from .settings import Settings
+
+    data = dict(_read_data_file(candidate_file) or {})
+    if network_csv is not None:
+        data["local_services"] = read_network_csv(network_csv)
+    try:
+        candidate = CentralCandidate.model_validate(data)
+    except ValidationError as exc:
+        fail(f"{candidate_file}: {exc}")
+        return
+
+    async def go() -> Any:
+        handle = await start_central(await _client(), candidate, Settings.from_env().task_queue)
+        return {"workflow_id": handle.id, "local_services": len(candidate.local_services)}
+
+    result = _run(go())
+    emit(result, as_json, f"started {result['workflow_id']} with {result['local_services']} local services")
+
+
+@central.command("event")
+@click.argument("central_id")
+@click.argument("event_file", type=click.File("r"))
+@click.option("--id", "event_id", help="Idempotency id.")
+@click.option("--json", "as_json", is_flag=True)
+def central_event(central_id: str, event_file: Any, event_id: str | None, as_json: bool) -> None:
+    """Send one event to a central cycle (network_reports, sample_extended, central_audit_dates, …)."""
+    from .client import send_central_event
+
+    text = event_file.read()
+    data = json.loads(text) if text.lstrip().startswith("{") else read_yaml_text(text, event_file.name)
+
+    async def go() -> Any:
+        return await send_central_event(await _client(), central_id, data, event_id)
+
+    try:
+        receipt = _run(go())
+    except ValidationError as exc:
+        fail(f"{event_file.name}: {exc}")
+        return
+    emit(receipt, as_json, f"{'already applied' if receipt.duplicate else 'applied'}: {receipt.summary}\nphase {receipt.phase.value}")
+
+
+@central.command("show")
+@click.argument("central_id")
+@click.option("--json", "as_json", is_flag=True)
+def central_show(central_id: str, as_json: bool) -> None:
+    """The central cycle: phase, each year's sample and why (size rule, seed), open deadlines."""
+    from .client import get_central_state
+
+    async def go() -> Any:
+        return await get_central_state(await _client(), central_id)
+
+    view = _run(go())
+    if view is None:
+        fail(f"{central_id}: the cycle is still opening")
+        return
+    lines = [f"{view.name} ({view.central}) — {view.network_size} local services, edition {view.edition}",
+             f"phase: {view.phase.value}   label: {view.label_status.value}"
+             + (f" {view.attestation['tier_label']} to {view.attestation['last_valid_day']}" if view.attestation else "")]
+    for draw in view.samples:
+        lines.append(f"sample {draw['year']}: {draw['size']} of {draw['population_size']} drawn with seed {draw['seed']} "
+                     f"(random.Random(seed).sample(sorted(not yet audited), {draw['size']})): {', '.join(draw['drawn'])}")
+    lines += [f"  due {d['due']}  {d['what']}  [{d['rule']}, {d['reference']}]" for d in view.open_deadlines]
+    emit(view, as_json, "\n".join(lines))
+
+
+@central.command("table")
+@click.argument("central_id")
+@click.option("--json", "as_json", is_flag=True)
+def central_table(central_id: str, as_json: bool) -> None:
+    """The network's label table: every audited local service, its year, its result (§3.8.2 annex)."""
+    from .client import get_central_state
+
+    async def go() -> Any:
+        return await get_central_state(await _client(), central_id)
+
+    view = _run(go())
+    if view is None:
+        fail(f"{central_id}: the cycle is still opening")
+        return
+    rows = []
+    for draw in view.samples:
+        for local in draw["drawn"]:
+            tier = view.results.get(local, "pending") if local in view.results else "pending"
+            rows.append({"local_service": local, "sampled": draw["year"], "result": tier or "refused"})
+    human = "\n".join(f"{r['local_service']:<28} {r['sampled']}  {r['result']}" for r in rows) or "no local service audited yet"
+    emit(rows, as_json, human)
+
+
 @main.command("public-list")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 def public_list_cmd(fmt: str) -> None:

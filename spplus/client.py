@@ -51,6 +51,14 @@ async def start_candidacy(client: Client, candidate: Candidate, task_queue: str,
     which includes a refused one until its new-application date (§3.8.1)."""
     from workflows.cycle import CycleStart, LabelCycleWorkflow
 
+    if candidate.authority is not None:
+        from .perimeter import perimeter_problems
+        from .rules.loader import load_rules
+
+        problems = perimeter_problems(load_rules(Settings.from_env().rules_dir), candidate.authority,
+                                      {s.id: s.domains for s in candidate.sites}, date.today())
+        if problems:
+            raise EngineError("the declared perimeter is refused: " + "; ".join(problems), "authority", "invalid")
     try:
         return await client.start_workflow(
             LabelCycleWorkflow.run, CycleStart(candidate=candidate, edition=edition, actor=actor),

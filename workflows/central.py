@@ -140,6 +140,10 @@ class CentralCycleWorkflow:
     async def _carry_out(self, effects: machine.Effects) -> None:
         state = self._state
         assert state is not None
+        if effects.start_locals:
+            # Every draw goes into the history itself (the memo), so an auditor can reproduce it from
+            # the recorded history alone: random.Random(seed).sample(sorted(not yet audited), size).
+            workflow.upsert_memo({"sample_draws": [s.model_dump(mode="json", exclude={"population"}) for s in state.samples]})
         for local in effects.start_locals:
             await self._start_local(state, local)
         for local_id, notice in effects.tell_locals.items():

@@ -15,14 +15,15 @@ from ..calendar import WorkingCalendar, shift
 from ..deadlines import delay_date, window_dates
 from ..rules.models import RuleSet
 from ..surveys import SurveyKind
+from ..perimeter import perimeter_problems
 from ..tiers import propose_tier, tier_rank
 from .checks import proposed_outcome_tier, score_event
 from .common import (
     ONE_DAY, Notification, audit_key, cancel, close_deadline, known_ids, log, recipients, set_deadline, tier_label,
 )
 from .events import (
-    ActionPlan, AuditDates, AuditKind, AuditPlan, Candidate, ComplementsRequested, Decision, Dossier, Envelope,
-    Observations, RenewalRequested, Report, SelfAssessment, Suspension, SuspensionLifted, SurveyResults, Visit,
+    ActionPlan, Appeal, AppealDecision, AuditDates, AuditKind, AuditPlan, Candidate, ComplementsRequested, Decision,
+    Dossier, Envelope, Observations, PerimeterExtension, RenewalRequested, Report, SelfAssessment, Suspension, SuspensionLifted, SurveyResults, Visit,
     Withdrawal,
 )
 from .state import Attestation, AuditRecord, CycleState, DeadlineKind, DeadlineStatus, LabelStatus, Phase
@@ -41,6 +42,12 @@ def open_cycle(candidate: Candidate, rules: RuleSet, calendar: WorkingCalendar, 
         log(state, today, candidate.contract_signed, "candidacy_opened",
             f"candidacy of {candidate.name} with {candidate.certification_body}, contract signed {candidate.contract_signed.isoformat()}",
             actor=actor, territory=candidate.territory, sites=known_ids(candidate.sites))
+        problems = perimeter_problems(rules, candidate.authority, {s.id: s.domains for s in candidate.sites}, today) if candidate.authority else []
+        if problems:
+            # A perimeter the rules refuse opens no cycle (the client refuses it before starting, too).
+            state.phase, state.finished = Phase.closed, True
+            log(state, today, today, "candidacy_refused", "the declared perimeter is refused: " + "; ".join(problems))
+            return state
     else:
         carried = {k: d for k, d in previous.deadlines.items() if k == "label.expiry" and d.status == DeadlineStatus.open}
         state = CycleState(
@@ -48,6 +55,7 @@ def open_cycle(candidate: Candidate, rules: RuleSet, calendar: WorkingCalendar, 
             phase=Phase.renewing, label_status=previous.label_status, attestation=previous.attestation,
             previous_attestation=previous.previous_attestation, self_assessments=previous.self_assessments,
             surveys=previous.surveys, deadlines=carried, applied_events=previous.applied_events,
+            pending_extension=previous.pending_extension, independent=previous.independent,
         )
         log(state, today, today, "renewal_started",
             f"renewal cycle {state.cycle_number} with {candidate.certification_body}; the current label holds until "
@@ -240,6 +248,10 @@ def _decision(state: CycleState, event: Decision, today: date, env: Envelope, no
         return
     audit.outcome = "labelled"
     _label(state, event.tier, event.decided_on, today)
+    if state.pending_extension is not None:
+        log(state, today, event.decided_on, "perimeter_extended", "the extended perimeter is labelled with the rest: "
+            + ", ".join(state.attestation.sites if state.attestation else []))
+        state.pending_extension = None
     assert state.attestation is not None
     _entry(state, today, env, event.decided_on,
            f"labelled {state.attestation.tier_label}{override}, valid {state.attestation.valid_from.isoformat()} to {state.attestation.last_valid_day.isoformat()}",
@@ -256,7 +268,7 @@ def _label(state: CycleState, tier: str, decided_on: date, today: date) -> None:
     expiry = delay_date(state.rules, "validity", decided_on, state.calendar, label="expiry")
     state.attestation = Attestation(
         tier=tier, tier_label=tier_label(state, tier, decided_on), valid_from=decided_on, expires=expiry.date,
-        last_valid_day=expiry.date - ONE_DAY, sites=known_ids(state.candidate.sites),
+        last_valid_day=expiry.date - ONE_DAY, sites=state.candidate.sites_in_perimeter(),
         certification_body=state.candidate.certification_body, edition=state.edition,
     )
     state.label_status, state.phase = LabelStatus.valid, Phase.labelled
@@ -341,6 +353,11 @@ def _followup_outcome(state: CycleState, audit: AuditRecord, event: Decision, to
     if rank_new != rank_held:
         state.attestation = state.attestation.model_copy(update={"tier": event.tier, "tier_label": tier_label(state, event.tier, event.decided_on)})
     state.phase = state.settled_phase()
+    if state.pending_extension is not None:
+        state.attestation = state.attestation.model_copy(update={"sites": state.candidate.sites_in_perimeter()})
+        log(state, today, event.decided_on, "perimeter_extended",
+            f"perimeter extended to {', '.join(state.attestation.sites)}; the end date stays {state.attestation.last_valid_day.isoformat()} (§5.2)")
+        state.pending_extension = None
     words = {"confirmed": f"label confirmed {state.attestation.tier_label}", "higher_tier": f"higher tier: {state.attestation.tier_label}",
              "lower_tier": f"tier lowered to {state.attestation.tier_label}"}[audit.outcome]
     _entry(state, today, env, event.decided_on, f"follow-up: {words}{override}; valid until {state.attestation.last_valid_day.isoformat()} (unchanged)",
@@ -418,6 +435,57 @@ def _renewal(state: CycleState, event: RenewalRequested, today: date, env: Envel
     state.renewal_request, state.continue_as_new = event, True
 
 
+def _extension(state: CycleState, event: PerimeterExtension, today: date, env: Envelope, notes: list[Notification]) -> None:
+    update: dict[str, Any] = {"sites": [*state.candidate.sites, *event.sites]}
+    if state.candidate.authority is not None and event.domains:
+        update["authority"] = state.candidate.authority.model_copy(
+            update={"domains": sorted(set(state.candidate.authority.domains) | set(event.domains))})
+    state.candidate = state.candidate.model_copy(update=update)
+    state.pending_extension = {"sites": [s.id for s in event.sites], "domains": list(event.domains),
+                               "requested_on": event.requested_on.isoformat()}
+    what = ", ".join([s.id for s in event.sites] + list(event.domains))
+    if event.new_cycle:
+        _entry(state, today, env, event.requested_on, f"perimeter extension ({what}, {event.agents_added} agents) opens a new "
+               "3-year cycle carrying the sites already labelled (§5.2)")
+        state.renewal_request = RenewalRequested(requested_on=event.requested_on, contract_signed=event.requested_on)
+        state.continue_as_new = True
+    else:
+        _entry(state, today, env, event.requested_on, f"perimeter extension asked ({what}): audited with the next "
+               "follow-up or renewal audit; the end date of the label does not change (§5.2)")
+
+
+def _appeal(state: CycleState, event: Appeal, today: date, env: Envelope, notes: list[Notification]) -> None:
+    appealed = next(a for a in reversed(state.audits) if a.decided_on is not None)
+    state.appeal = {"lodged_on": event.lodged_on.isoformat(), "audit": appealed.number, "grounds": event.grounds}
+    _entry(state, today, env, event.lodged_on, f"appeal lodged against the decision of {appealed.decided_on.isoformat()} "
+           f"({appealed.decided_tier or 'refusal'}) before the body's impartial commission (§5.1): {event.grounds}")
+
+
+def _appeal_decision(state: CycleState, event: AppealDecision, today: date, env: Envelope, notes: list[Notification]) -> None:
+    assert state.appeal is not None
+    appealed = state.audits[state.appeal["audit"] - 1]
+    state.appeal = None
+    if event.outcome != "upheld":
+        _entry(state, today, env, event.decided_on, f"appeal dismissed on {event.decided_on.isoformat()}: the decision stands")
+        return
+    assert event.tier is not None
+    was = appealed.decided_tier or "refusal"
+    appealed.decided_tier, appealed.outcome = event.tier, f"{appealed.outcome} → {event.tier} on appeal"
+    if state.phase == Phase.refused or state.attestation is None or appealed.kind == AuditKind.initial and state.label_status == LabelStatus.none:
+        cancel(state, today, "refusal.new_application")
+        state.new_application_from = state.refusal_notified = None
+        _label(state, event.tier, event.decided_on, today)  # obtained on the commission's decision (§2.3)
+    else:
+        cancel(state, today, "label.action_plan")
+        state.attestation = state.attestation.model_copy(update={"tier": event.tier, "tier_label": tier_label(state, event.tier, event.decided_on)})
+        state.phase = state.settled_phase()
+    assert state.attestation is not None
+    _entry(state, today, env, event.decided_on, f"appeal upheld on {event.decided_on.isoformat()}: {was} becomes "
+           f"{state.attestation.tier_label}, valid to {state.attestation.last_valid_day.isoformat()}", tier=event.tier)
+    notes.append(Notification(key=f"appeal:{appealed.number}:{event.decided_on.isoformat()}", kind="decision",
+                              recipients=recipients(state) + ["ditp"], subject=f"Appeal upheld: {state.attestation.tier_label}"))
+
+
 def renewed_candidate(state: CycleState, event: RenewalRequested) -> Candidate:
     return state.candidate.model_copy(update={
         "certification_body": event.certification_body or state.candidate.certification_body,
@@ -429,7 +497,8 @@ _APPLY: dict[type, Any] = {
     SelfAssessment: _self_assessment, SurveyResults: _survey, AuditDates: _audit_dates, Dossier: _dossier,
     ComplementsRequested: _complements, AuditPlan: _plan, Visit: _visit, Report: _report, Observations: _observations,
     Decision: _decision, ActionPlan: _action_plan, Suspension: _suspension, SuspensionLifted: _lifted,
-    Withdrawal: _withdrawal, RenewalRequested: _renewal,
+    Withdrawal: _withdrawal, RenewalRequested: _renewal, PerimeterExtension: _extension, Appeal: _appeal,
+    AppealDecision: _appeal_decision,
 }
 
 

@@ -16,8 +16,8 @@ from ..surveys import SurveyDataError, SurveyKind, SurveyResult, read_survey_csv
 from ..tiers import propose_tier, tier_rank
 from .common import ENDED, audit_key, EventRefused, known_ids, not_before, not_future, refuse
 from .events import (
-    ActionPlan, AuditDates, AuditKind, AuditPlan, ComplementsRequested, Decision, Dossier, Envelope, Observations,
-    RenewalRequested, Report, RulesEditionChange, SelfAssessment, Suspension, SuspensionLifted, SurveyResults, Visit,
+    ActionPlan, Appeal, AppealDecision, AuditDates, AuditKind, AuditPlan, ComplementsRequested, Decision, Dossier,
+    Envelope, Observations, PerimeterExtension, RenewalRequested, Report, RulesEditionChange, SelfAssessment, Suspension, SuspensionLifted, SurveyResults, Visit,
     Withdrawal,
 )
 from .state import AuditRecord, CycleState, LabelStatus, Phase
@@ -83,6 +83,14 @@ def _check_audit_dates(state: CycleState, event: AuditDates, today: date) -> Non
     unknown = [s for s in event.sites if s not in known]
     if unknown:
         refuse(f"sites: unknown site(s) {', '.join(unknown)}; the candidate's sites are {', '.join(known)}", "sites")
+    inside = state.candidate.sites_in_perimeter()
+    outside = [s for s in event.sites if s not in inside]
+    if outside:
+        refuse(f"sites: {', '.join(outside)} serve(s) no domain of the declared perimeter and is never sampled (§3.3); "
+               f"the sites in the perimeter are {', '.join(inside)}", "sites")
+    added = (state.pending_extension or {}).get("sites", [])
+    if added and not set(added) & set(event.sites):
+        refuse(f"sites: the extension of the perimeter is audited with this audit (§5.2): visit at least one of {', '.join(added)}", "sites")
     if event.audit == AuditKind.followup and not state.independent:
         refuse("a local service labelled through its central service has no follow-up audit of its own (§3.9.2)", "audit")
     if event.audit == AuditKind.followup:
@@ -274,6 +282,60 @@ def _check_renewal(state: CycleState, event: RenewalRequested, today: date) -> N
     not_future(event.contract_signed, today, "contract_signed", "a contract")
 
 
+def _check_extension(state: CycleState, event: PerimeterExtension, today: date) -> None:
+    if state.label_status != LabelStatus.valid or state.phase not in (Phase.labelled, Phase.followup, Phase.renewing):
+        refuse(f"a perimeter is extended while the label holds, at a follow-up or renewal audit (§5.2); this cycle is {state.phase.value}")
+    audit = state.current_audit
+    if audit is not None and audit.scores is not None:
+        refuse("the audit under way is already visited: ask for the extension at the next follow-up or renewal audit (§5.2)")
+    not_future(event.requested_on, today, "requested_on", "a request")
+    if not event.sites and not event.domains:
+        refuse("name the sites or the domains added to the perimeter", "sites")
+    clash = [s.id for s in event.sites if s.id in known_ids(state.candidate.sites)]
+    if clash:
+        refuse(f"sites: {', '.join(clash)} already in the perimeter", "sites")
+    if state.candidate.authority is not None:
+        from ..perimeter import AuthorityPerimeter, perimeter_problems
+
+        wider = AuthorityPerimeter(type=state.candidate.authority.type,
+                                   domains=sorted(set(state.candidate.authority.domains) | set(event.domains)))
+        problems = perimeter_problems(state.rules, wider, {s.id: s.domains for s in [*state.candidate.sites, *event.sites]}, event.requested_on)
+        if problems:
+            refuse("; ".join(problems), "domains")
+    elif event.domains:
+        refuse("domains: only a local authority's perimeter is made of domains; add sites", "domains")
+    if event.new_cycle and event.agents_added <= state.candidate.agents_in_contact:
+        refuse(f"new_cycle: a new 3-year cycle is opened for an extension larger in headcount than the contract "
+               f"({event.agents_added} added, {state.candidate.agents_in_contact} in the contract) (§5.2)", "new_cycle")
+
+
+def _check_appeal(state: CycleState, event: Appeal, today: date) -> None:
+    decided = [a for a in state.audits if a.decided_on is not None]
+    if not decided:
+        refuse("an appeal is made against a decision of the body: none is recorded yet (§5.1)")
+    if state.appeal is not None:
+        refuse(f"an appeal lodged on {state.appeal['lodged_on']} awaits its decision")
+    not_before(event.lodged_on, decided[-1].decided_on, "lodged_on", "the decision appealed")
+    not_future(event.lodged_on, today, "lodged_on", "an appeal")
+
+
+def _check_appeal_decision(state: CycleState, event: AppealDecision, today: date) -> None:
+    if state.appeal is None:
+        refuse("no appeal is pending: lodge one first (§5.1)")
+    outcomes = known_ids(state.rules.procedures.appeal_outcomes.at(event.decided_on))
+    if event.outcome not in outcomes:
+        refuse(f"outcome: unknown outcome {event.outcome!r}; the outcomes are {', '.join(outcomes)}", "outcome")
+    not_before(event.decided_on, date.fromisoformat(state.appeal["lodged_on"]), "decided_on", "the appeal")
+    not_future(event.decided_on, today, "decided_on", "an appeal decision")
+    if event.outcome == "upheld":
+        tiers = [t.id for t in state.rules.tiers.tiers.at(event.decided_on)]
+        if event.tier is None or event.tier not in tiers:
+            refuse(f"tier: an upheld appeal states the tier the decision becomes, one of {', '.join(tiers)}", "tier")
+        appealed = next(a for a in reversed(state.audits) if a.decided_on is not None)
+        if event.tier == appealed.decided_tier:
+            refuse(f"tier: the decision appealed already gave {event.tier}; an upheld appeal changes it", "tier")
+
+
 def _check_edition_change(state: CycleState, event: RulesEditionChange, today: date) -> None:
     if event.edition == state.edition:
         refuse(f"edition: this cycle already runs on edition {state.edition}", "edition")
@@ -285,4 +347,5 @@ _CHECKS: dict[type, Any] = {
     Report: _check_report, Observations: _check_observations, Decision: _check_decision,
     ActionPlan: _check_action_plan, Suspension: _check_suspension, SuspensionLifted: _check_lift,
     Withdrawal: _check_withdrawal, RenewalRequested: _check_renewal, RulesEditionChange: _check_edition_change,
+    PerimeterExtension: _check_extension, Appeal: _check_appeal, AppealDecision: _check_appeal_decision,
 }

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..perimeter import AuthorityPerimeter, in_perimeter
 from ..surveys import SurveyKind
 from ..tiers import AuditScores
 
@@ -34,6 +35,7 @@ class Site(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
     name: Annotated[str, Field(min_length=1)]
+    domains: list[str] = Field(default_factory=list, description="A local authority's domains served at this site (perimeters.yaml).")
 
 
 class Candidate(BaseModel):
@@ -48,6 +50,10 @@ class Candidate(BaseModel):
     certification_body: Annotated[str, Field(min_length=1)]
     contract_signed: date
     network: str | None = Field(default=None, description="The central service this local service is audited through, if any (§3.9.2).")
+    authority: AuthorityPerimeter | None = Field(default=None, description="A local authority's declared perimeter (§1.4.2).")
+
+    def sites_in_perimeter(self) -> list[str]:
+        return [site.id for site in self.sites if in_perimeter(self.authority, site.domains)]
 
 
 class SelfAssessment(Event):
@@ -182,6 +188,38 @@ class RenewalRequested(Event):
     contract_signed: date
 
 
+class PerimeterExtension(Event):
+    """Sites or domains added to the labelled perimeter, audited at the next follow-up or renewal audit (§5.2).
+
+    ``new_cycle``: an extension larger in headcount than the contract may open a new 3-year cycle that
+    carries the sites already labelled, with both parties' agreement.
+    """
+
+    type: Literal["perimeter_extension"] = "perimeter_extension"
+    requested_on: date
+    sites: list[Site] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
+    agents_added: Annotated[int, Field(ge=0)]
+    new_cycle: bool = False
+
+
+class Appeal(Event):
+    """An appeal against the body's latest decision, to its impartial commission (§5.1)."""
+
+    type: Literal["appeal"] = "appeal"
+    lodged_on: date
+    grounds: Annotated[str, Field(min_length=1)]
+
+
+class AppealDecision(Event):
+    """The commission's decision: upheld (the decision changes to ``tier``, null for a refusal) or dismissed."""
+
+    type: Literal["appeal_decision"] = "appeal_decision"
+    decided_on: date
+    outcome: str
+    tier: str | None = None
+
+
 class RulesEditionChange(Event):
     """Move this cycle to another rules edition: an explicit act, with its reason, kept on the timeline."""
 
@@ -193,7 +231,7 @@ class RulesEditionChange(Event):
 CycleEvent = Annotated[
     SelfAssessment | SurveyResults | AuditDates | Dossier | ComplementsRequested | AuditPlan | Visit | Report
     | Observations | Decision | ActionPlan | Suspension | SuspensionLifted | Withdrawal | RenewalRequested
-    | RulesEditionChange,
+    | PerimeterExtension | Appeal | AppealDecision | RulesEditionChange,
     Field(discriminator="type"),
 ]
 

@@ -170,6 +170,8 @@ class CycleState(CycleRecord):
     continue_as_new: bool = False
     renewal_request: RenewalRequested | None = None
     independent: bool = True  # False while labelled through a central service: no follow-up audit of its own
+    pending_extension: dict[str, Any] | None = None  # sites/domains added, awaiting the audit that covers them (§5.2)
+    appeal: dict[str, Any] | None = None  # an appeal lodged and not yet decided (§5.1)
 
     def model_post_init(self, context: Any) -> None:
         if self.candidate.network and not self.audits and not self.timeline:

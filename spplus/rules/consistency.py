@@ -30,6 +30,7 @@ def check_rule_set(rules: RuleSet) -> list[Problem]:
         *_calendars(rules),
         *_deadlines(rules),
         *_procedures(rules),
+        *_perimeters(rules),
     ]
 
 
@@ -182,3 +183,22 @@ def _procedures(rules: RuleSet) -> Iterator[Problem]:
     for start, items in _entries(rules.procedures.dossier_contents):
         for index, value in _duplicates(items, "id"):
             yield "procedures.yaml", ("dossier_contents", "values", start, "value", index, "id"), f"{value!r} is declared twice"
+
+
+def _perimeters(rules: RuleSet) -> Iterator[Problem]:
+    if rules.perimeters is None:
+        return
+    for start, kinds in _entries(rules.perimeters.authority_types):
+        base = ("authority_types", "values", start, "value")
+        try:
+            known = {d.id for d in rules.perimeters.domains.at(start)}
+        except LookupError:
+            yield "perimeters.yaml", base, f"no domains are in force on {start}"
+            continue
+        for index, value in _duplicates(kinds, "id"):
+            yield "perimeters.yaml", base + (index, "id"), f"authority type {value!r} is declared twice"
+        for index, kind in enumerate(kinds):
+            for field in ("socle_all", "socle_one_of", "optional"):
+                for position, domain in enumerate(getattr(kind, field)):
+                    if domain not in known:
+                        yield "perimeters.yaml", base + (index, field, position), f"unknown domain {domain!r}; the domains are listed under domains"

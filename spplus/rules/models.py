@@ -434,6 +434,25 @@ class ProceduresFile(Model):
     appeal_outcomes: Dated[list[Item]]
 
 
+# ---------------------------------------------------------------- perimeters.yaml
+class AuthorityType(Model):
+    """A kind of local authority and the perimeter it must present (« périmètre socle », §1.4.2)."""
+
+    id: Ident
+    label: Text
+    socle_all: list[Ident] = Field(description="Domains every perimeter of this kind includes.")
+    socle_one_of: list[Ident] = Field(description="At least one of these, when the list is not empty.")
+    agreed_domain: bool = Field(description="True when at least one domain besides socle_all is agreed with the body.")
+    optional: list[Ident] = Field(description="Domains it may add to the socle.")
+
+
+class PerimetersFile(Model):
+    """Local authorities' perimeters (§1.4.2): the domains, and what each kind of authority must cover."""
+
+    domains: Dated[list[Item]]
+    authority_types: Dated[list[AuthorityType]]
+
+
 # ---------------------------------------------------------------- the whole edition
 RULE_FILES: dict[str, type[Model]] = {
     "edition.yaml": EditionFile,
@@ -444,6 +463,7 @@ RULE_FILES: dict[str, type[Model]] = {
     "deadlines.yaml": DeadlinesFile,
     "calendars.yaml": CalendarsFile,
     "procedures.yaml": ProceduresFile,
+    "perimeters.yaml": PerimetersFile,
 }
 
 
@@ -459,6 +479,8 @@ class RuleSet(Model):
     deadlines: DeadlinesFile
     calendars: CalendarsFile
     procedures: ProceduresFile
+    # Optional only for rule sets recorded in histories before it existed; the loader requires the file.
+    perimeters: PerimetersFile | None = None
 
     @property
     def edition_id(self) -> str:

@@ -113,8 +113,10 @@ class CycleDriver:
         runs = [w async for w in self.client.list_workflows(f"WorkflowId = '{self.handle.id}'")]
         written = []
         for number, run in enumerate(sorted(runs, key=lambda r: r.start_time), start=1):
-            history = await self.client.get_workflow_handle(run.id, run_id=run.run_id).fetch_history()
             path = folder / f"{name}.run{number}.json"
+            if path.exists():
+                continue  # a recorded history is never re-recorded: replay must pass against it as it is
+            history = await self.client.get_workflow_handle(run.id, run_id=run.run_id).fetch_history()
             path.write_text(history.to_json(), encoding="utf-8")
             written.append(path)
         return written

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -18,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 from spplus import client as engine
 from spplus.network.events import CentralCandidate
 
-from .conftest import TASK_QUEUE, CycleDriver
+from .conftest import HISTORIES, TASK_QUEUE, CycleDriver
 from .steps import audit, prerequisites
 
 
@@ -104,12 +105,23 @@ class CentralDriver:
 
 
 @pytest.fixture
-async def central_factory(env, worker):
+async def central_factory(env, worker, request):
+    made: list[CentralDriver] = []
+
     async def make(n: int) -> CentralDriver:
         driver = CentralDriver(env, n)
         await driver.start()
+        made.append(driver)
         return driver
-    return make
+
+    yield make
+    # SPPLUS_RECORD_HISTORIES=1: keep the central cycle's history as a replay fixture (small networks only).
+    if os.environ.get("SPPLUS_RECORD_HISTORIES") and request.node.rep_call.passed:
+        for driver in made:
+            if len(driver.candidate.local_services) <= 101:
+                proxy = CycleDriver(env, driver.candidate)
+                proxy.__class__ = type("CentralHistory", (CycleDriver,), {"handle": property(lambda self: driver.handle)})
+                await proxy.save_histories(HISTORIES, "central_" + request.node.name.removeprefix("test_").replace("[", "_").replace("]", ""))
 
 
 @pytest.mark.parametrize(("n", "size"), [(1, 1), (100, 10), (101, 11), (2000, 45)])
