@@ -165,6 +165,40 @@ def read_yaml_text(text: str, name: str) -> Any:
     return read_yaml(text, name).data
 
 
+def read_event(event_file: Any) -> Any:
+    """An event from a YAML or JSON file (or standard input)."""
+    text = event_file.read()
+    try:
+        return json.loads(text) if text.lstrip().startswith("{") else read_yaml_text(text, event_file.name)
+    except (json.JSONDecodeError, RuleFileError) as exc:
+        fail(f"{event_file.name}: {exc}")
+
+
+def fetch_view(fetch: Any, ident: str) -> Any:
+    """A cycle's view from the engine, or a plain refusal while it is still opening."""
+
+    async def go() -> Any:
+        return await fetch(await _client(), ident)
+
+    view = _run(go())
+    if view is None:
+        fail(f"{ident}: the cycle is still opening")
+    return view
+
+
+def send_from_file(event_file: Any, send: Any) -> Any:
+    """Run ``send(event)``; a malformed event is refused with its file name."""
+    data = read_event(event_file)
+
+    async def go() -> Any:
+        return await send(await _client(), data)
+
+    try:
+        return _run(go())
+    except ValidationError as exc:
+        fail(f"{event_file.name}: {exc}")
+
+
 def _read_data_file(path: Path) -> Any:
     try:
         if path.suffix == ".json":
@@ -373,21 +407,7 @@ def cycle_event(candidate_id: str, event_file: Any, event_id: str | None, actor:
     """Send one event (YAML or JSON; `-` reads standard input), e.g. {type: visit, scores: {...}}."""
     from .client import send_event
 
-    text = event_file.read()
-    try:
-        data = json.loads(text) if text.lstrip().startswith("{") else read_yaml_text(text, event_file.name)
-    except (json.JSONDecodeError, RuleFileError) as exc:
-        fail(f"{event_file.name}: {exc}")
-        return
-
-    async def go() -> Any:
-        return await send_event(await _client(), candidate_id, data, event_id, actor)
-
-    try:
-        receipt = _run(go())
-    except ValidationError as exc:
-        fail(f"{event_file.name}: {exc}")
-        return
+    receipt = send_from_file(event_file, lambda client, data: send_event(client, candidate_id, data, event_id, actor))
     lines = [f"{'already applied' if receipt.duplicate else 'applied'}: {receipt.summary}",
              f"phase {receipt.phase.value}, label {receipt.label_status.value}"]
     lines += [f"  due {d.due.isoformat()}  {d.what}  [{d.rule}, {d.reference}]" for d in receipt.open_deadlines]
@@ -401,13 +421,7 @@ def cycle_show(candidate_id: str, as_json: bool) -> None:
     """A cycle's phase, label and open deadlines, each with the rule and edition behind it."""
     from .client import get_state
 
-    async def go() -> Any:
-        return await get_state(await _client(), candidate_id)
-
-    view = _run(go())
-    if view is None:
-        fail(f"{candidate_id}: the cycle is still opening")
-        return
+    view = fetch_view(get_state, candidate_id)
     att = view.attestation
     lines = [f"{view.candidate.name} ({view.candidate.id}) — cycle {view.cycle_number}, edition {view.edition}",
              f"phase: {view.phase.value}   label: {view.label_status.value}"
@@ -523,17 +537,7 @@ def central_event(central_id: str, event_file: Any, event_id: str | None, as_jso
     """Send one event to a central cycle (network_reports, sample_extended, central_audit_dates, …)."""
     from .client import send_central_event
 
-    text = event_file.read()
-    data = json.loads(text) if text.lstrip().startswith("{") else read_yaml_text(text, event_file.name)
-
-    async def go() -> Any:
-        return await send_central_event(await _client(), central_id, data, event_id)
-
-    try:
-        receipt = _run(go())
-    except ValidationError as exc:
-        fail(f"{event_file.name}: {exc}")
-        return
+    receipt = send_from_file(event_file, lambda client, data: send_central_event(client, central_id, data, event_id))
     emit(receipt, as_json, f"{'already applied' if receipt.duplicate else 'applied'}: {receipt.summary}\nphase {receipt.phase.value}")
 
 
@@ -544,13 +548,7 @@ def central_show(central_id: str, as_json: bool) -> None:
     """The central cycle: phase, each year's sample and why (size rule, seed), open deadlines."""
     from .client import get_central_state
 
-    async def go() -> Any:
-        return await get_central_state(await _client(), central_id)
-
-    view = _run(go())
-    if view is None:
-        fail(f"{central_id}: the cycle is still opening")
-        return
+    view = fetch_view(get_central_state, central_id)
     lines = [f"{view.name} ({view.central}) — {view.network_size} local services, edition {view.edition}",
              f"phase: {view.phase.value}   label: {view.label_status.value}"
              + (f" {view.attestation['tier_label']} to {view.attestation['last_valid_day']}" if view.attestation else "")]
@@ -568,13 +566,7 @@ def central_table(central_id: str, as_json: bool) -> None:
     """The network's label table: every audited local service, its year, its result (§3.8.2 annex)."""
     from .client import get_central_state
 
-    async def go() -> Any:
-        return await get_central_state(await _client(), central_id)
-
-    view = _run(go())
-    if view is None:
-        fail(f"{central_id}: the cycle is still opening")
-        return
+    view = fetch_view(get_central_state, central_id)
     rows = []
     for draw in view.samples:
         for local in draw["drawn"]:

@@ -93,8 +93,13 @@ async def send_event(client: Client, candidate_id: str, event: dict[str, Any] | 
     parsed = _EVENT.validate_python(event.model_dump() if isinstance(event, BaseModel) else event)
     envelope = Envelope(event_id=event_id or str(uuid.uuid4()), actor=actor, event=parsed)
     handle = client.get_workflow_handle(cycle_id(candidate_id))
+    return await _execute(handle, LabelCycleWorkflow.record, envelope, candidate_id)
+
+
+async def _execute(handle: WorkflowHandle[Any, Any], update: Any, envelope: Any, target: str) -> Any:
+    """Send an event as a Temporal update whose id is the event's: a retry is answered, never re-applied."""
     try:
-        return await handle.execute_update(LabelCycleWorkflow.record, envelope, id=envelope.event_id)
+        return await handle.execute_update(update, envelope, id=envelope.event_id)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError):
@@ -102,7 +107,7 @@ async def send_event(client: Client, candidate_id: str, event: dict[str, Any] | 
             raise EngineError(cause.message, (details or {}).get("field"), cause.type or "refused") from None
         raise EngineError(str(cause or exc)) from None
     except RPCError as exc:
-        raise EngineError(f"no running cycle for {candidate_id}: {exc.message}", "candidate", "not_found") from None
+        raise EngineError(f"no running cycle for {target}: {exc.message}", "candidate", "not_found") from None
 
 
 async def get_state(client: Client, candidate_id: str) -> CycleView | None:
@@ -219,14 +224,7 @@ async def send_central_event(client: Client, central_id: str, event: dict[str, A
     data = event.model_dump() if isinstance(event, BaseModel) else event
     envelope = CentralEnvelope.model_validate({"event_id": event_id or str(uuid.uuid4()), "actor": actor, "event": data})
     handle = client.get_workflow_handle(central_workflow_id(central_id))
-    try:
-        return await handle.execute_update(CentralCycleWorkflow.record, envelope, id=envelope.event_id)
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError):
-            details = cause.details[0] if cause.details else {}
-            raise EngineError(cause.message, (details or {}).get("field"), cause.type or "refused") from None
-        raise EngineError(str(cause or exc)) from None
+    return await _execute(handle, CentralCycleWorkflow.record, envelope, central_id)
 
 
 async def get_central_state(client: Client, central_id: str) -> Any:
