@@ -446,6 +446,22 @@ def cycle_timeline(candidate_id: str, as_json: bool) -> None:
     emit(entries, as_json, human)
 
 
+@cycle.command("history")
+@click.argument("candidate_id")
+@click.option("--json", "as_json", is_flag=True)
+def cycle_history(candidate_id: str, as_json: bool) -> None:
+    """The timeline rebuilt from the Temporal event history itself (closed cycles, every run)."""
+    from .client import cycle_id
+    from .history import fetch_runs, rebuild_timeline
+
+    async def go() -> Any:
+        return rebuild_timeline(await fetch_runs(await _client(), cycle_id(candidate_id)))
+
+    entries = _run(go())
+    human = "\n".join(f"{e.on.isoformat()}  {e.kind:<20} {e.summary}  [{e.actor}; rules {e.edition}]" for e in entries)
+    emit(entries, as_json, human or f"no history for {candidate_id}")
+
+
 @cycle.command("list")
 @click.option("--phase")
 @click.option("--body", help="Certification body.")

@@ -1,0 +1,110 @@
+"""A local cycle's story rebuilt from its Temporal event history, not from a query of live state.
+
+The history holds everything that happened: the start input, the rules and calendar the
+activities returned, each accepted update (who sent what), each signal and each timer that
+fired, each with its time. Folding them, in order, through the same pure cycle the workflow
+runs gives the timeline again — for a closed cycle, and across continue-as-new (every run's
+history, in order).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from .calendar import WorkingCalendar
+from .lifecycle import CycleState, Envelope, advance, apply, change_edition, network_notice, open_cycle, renewed_candidate
+from .lifecycle.events import RulesEditionChange
+from .lifecycle.state import TimelineEntry
+from .rules.models import RuleSet
+
+_CONVERTER = pydantic_data_converter.payload_converter
+
+
+def _decode(payloads: Any, kind: type) -> Any:
+    return _CONVERTER.from_payloads(list(payloads), [kind])[0]
+
+
+def _day(event: HistoryEvent) -> date:
+    return event.event_time.ToDatetime().date()
+
+
+async def fetch_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
+    """Every run of a workflow id, oldest first (a renewal or a long cycle continues as new)."""
+    runs = [w async for w in client.list_workflows(f"WorkflowId = '{workflow_id}'")]
+    runs.sort(key=lambda r: r.start_time)
+    return [await client.get_workflow_handle(r.id, run_id=r.run_id).fetch_history() for r in runs]
+
+
+def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
+    """The cycle's state after folding every run's history through the pure cycle."""
+    from workflows.cycle import CycleStart  # the start input's model; imports no Temporal worker code
+
+    state: CycleState | None = None
+    for history in histories:
+        started = history.events[0].workflow_execution_started_event_attributes
+        start: CycleStart = _decode(started.input.payloads, CycleStart)
+        if start.state is not None and start.renewal is None:
+            state = start.state  # a continue-as-new carries the whole state, timeline included
+        scheduled: dict[int, str] = {}
+        opening: list[Any] = []
+        pending_edition: Envelope | None = None
+        today = _day(history.events[0])
+        touched = False
+        for event in history.events:
+            kind = event.event_type
+            if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                today = _day(event)
+            elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
+            elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+                attributes = event.activity_task_completed_event_attributes
+                name = scheduled.get(attributes.scheduled_event_id)
+                if name == "load_rules_edition" and pending_edition is not None and state is not None:
+                    change_edition(state, _decode(attributes.result.payloads, RuleSet), pending_edition, _day(event))
+                    pending_edition = None
+                elif name == "load_rules_edition":
+                    opening = [_decode(attributes.result.payloads, RuleSet)]
+                elif name == "resolve_calendar" and opening:
+                    opening.append(_decode(attributes.result.payloads, WorkingCalendar))
+            elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED and state is not None:
+                request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+                envelope: Envelope = _decode(request.input.args.payloads, Envelope)
+                if isinstance(envelope.event, RulesEditionChange):
+                    pending_edition = envelope
+                else:
+                    apply(state, envelope, today)
+                touched = True
+            elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED and state is not None:
+                signal = event.workflow_execution_signaled_event_attributes
+                if signal.signal_name == "network_notice":
+                    from .network.machine import NetworkNotice
+
+                    notice: NetworkNotice = _decode(signal.input.payloads, NetworkNotice)
+                    network_notice(state, notice.kind, notice.on, notice.central, today)
+                    touched = True
+            elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
+                touched = True
+            elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                if len(opening) == 2 and (state is None or start.renewal is not None):
+                    rules, calendar = opening
+                    candidate = renewed_candidate(start.state, start.renewal) if start.state and start.renewal else start.candidate
+                    state = open_cycle(candidate, rules, calendar, today, previous=start.state if start.renewal else None,
+                                       actor=start.actor)
+                    opening, start = [], start.model_copy(update={"renewal": None})
+                elif touched and state is not None:
+                    advance(state, today)  # what the workflow's loop does after each wake
+                touched = False
+        if state is not None and state.continue_as_new:
+            state.continue_as_new, state.renewal_request = False, None
+    return state
+
+
+def rebuild_timeline(histories: list[WorkflowHistory]) -> list[TimelineEntry]:
+    state = rebuild_state(histories)
+    return list(state.timeline) if state is not None else []
