@@ -96,6 +96,13 @@ def _draw(state: CentralState, today: date, size: int, seed_for: SeedFor, effect
         seed=seed, size=size, drawn=drawn.drawn, population=len(remaining))
 
 
+def _set_stage(state: CentralState, stage: CentralPhase) -> None:
+    """Move the year's work on; the phase follows unless a suspension or an action plan holds it."""
+    state.stage = stage
+    if state.phase not in (CentralPhase.suspended, CentralPhase.action_plan):
+        state.phase = stage
+
+
 # ------------------------------------------------------------------------------------- checks
 def check(state: CentralState, envelope: CentralEnvelope, today: date) -> None:
     if envelope.event_id in state.applied_events:
@@ -118,8 +125,10 @@ def _check_reports(state: CentralState, event: NetworkReports, today: date) -> N
 
 
 def _check_extension(state: CentralState, event: SampleExtended, today: date) -> None:
-    if state.phase not in (CentralPhase.network_audits, CentralPhase.shortfall):
-        refuse(f"services are added to the year's sample before its central audit; this cycle is {state.phase.value}")
+    if state.stage not in (CentralPhase.network_audits, CentralPhase.shortfall):
+        refuse(f"services are added to the year's sample before its central audit; this year is at {state.stage.value}")
+    if len(set(event.services)) != len(event.services):
+        refuse("services: a service is named twice", "services")
     unknown = [s for s in event.services if s not in state.network_ids]
     if unknown:
         refuse(f"services: unknown local service(s) {', '.join(unknown)}", "services")
@@ -134,12 +143,12 @@ def _check_extension(state: CentralState, event: SampleExtended, today: date) ->
 
 
 def _check_audit_dates(state: CentralState, event: CentralAuditDates, today: date) -> None:
-    if state.phase == CentralPhase.shortfall:
+    if state.stage == CentralPhase.shortfall:
         refuse("fewer than 75 % of the audited local services are labelled: present more services before the central audit (§3.9.2)")
-    if state.phase != CentralPhase.central_audit:
+    if state.stage != CentralPhase.central_audit:
         pending = [s for s in state.year_sample() if s not in state.results]
         refuse(f"the central audit comes after its sampled local services are audited (§3.7.2); still to decide: {', '.join(pending) or '—'}"
-               if state.phase == CentralPhase.network_audits else f"no central audit is due; this cycle is {state.phase.value}")
+               if state.stage == CentralPhase.network_audits else f"no central audit is due; this year is at {state.stage.value}")
     if event.visit_start < today:
         refuse(f"visit_start: {event.visit_start.isoformat()} is past; audit dates are set ahead of the visit", "visit_start")
     if event.visit_end < event.visit_start:
@@ -200,15 +209,16 @@ def proposal(state: CentralState, audit: CentralAudit) -> tuple[bool, str | None
     """(labelled, tier, why) the rules give for this year's central audit."""
     assert audit.control_points is not None
     at = audit.visit_start
-    year = state.started_year + audit.year
-    self_assessed = set(state.reports.get(f"{year}:self_assessment", []))
+    # Annual reports of the year N the audits are held in (« réalisation annuelle », §2.2.2), not the contract's year.
+    years = (at.year,)
+    self_assessed = {s for y in years for s in state.reports.get(f"{y}:self_assessment", [])}
     all_self_assessed = set(state.network_ids) <= self_assessed
     year_tiers = [r.tier for r in state.year_results(audit.year)]
     if audit.year == 0:
         decision = central_decision(state.rules, audit.control_points, year_tiers, all_self_assessed, at)
         failed = "; ".join(c.detail for c in decision.criteria if not c.passed)
         return decision.labelled, decision.tier, failed or "every criterion holds"
-    surveyed = set(state.reports.get(f"{year}:surveys", []))
+    surveyed = {s for y in years for s in state.reports.get(f"{y}:surveys", [])}
     labelled_locals = {l.id for l in state.attestation.locals} if state.attestation else set()
     decision = central_decision(state.rules, audit.control_points, year_tiers, all_self_assessed, at,
                                 network_surveys_produced=labelled_locals <= surveyed)
@@ -308,8 +318,8 @@ def _extension(state, event: SampleExtended, today, env, effects: Effects, seed_
     _entry(state, today, env, today, f"sample extended ({event.reason})" + (f": {', '.join(event.services)}" if event.services else ""))
     if event.count:
         _draw(state, today, event.count, seed_for, effects, why=f"{event.count} more drawn at the body's request")
-    if state.phase == CentralPhase.shortfall:
-        state.phase = CentralPhase.network_audits
+    if state.stage == CentralPhase.shortfall:
+        _set_stage(state, CentralPhase.network_audits)
 
 
 def _audit_dates(state, event: CentralAuditDates, today, env, effects, seed_for) -> None:
@@ -332,7 +342,7 @@ def _visit(state, event: CentralVisit, today, env, effects, seed_for) -> None:
     audit = state.current_audit
     audit.control_points = list(event.control_points)
     audit.proposal_labelled, audit.proposal_tier, why = proposal(state, audit)
-    state.phase = CentralPhase.decision
+    _set_stage(state, CentralPhase.decision)
     if audit.year > 0:
         close_deadline(state, today, f"central.followup{audit.year}.window_closes", audit.visit_start, effects.notes)
     validated = sum(event.control_points)
@@ -389,7 +399,8 @@ def _decision(state: CentralState, event: CentralDecision, today: date, env: Cen
         state.attestation = CentralAttestation(
             tier=event.tier, tier_label=tier_label(state, event.tier, event.decided_on), valid_from=event.decided_on,
             expires=expiry.date, last_valid_day=expiry.date - ONE_DAY, locals=year_locals, edition=state.edition)
-        state.phase, state.label_status, audit.outcome = CentralPhase.labelled, LabelStatus.valid, "labelled"
+        state.label_status, audit.outcome = LabelStatus.valid, "labelled"
+        _set_stage(state, CentralPhase.labelled)
         _entry(state, today, env, event.decided_on, f"central service labelled {state.attestation.tier_label}{override}, valid to "
                f"{state.attestation.last_valid_day.isoformat()}; attestation lists {len(year_locals)} labelled local services")
         _label_dates(state, today, event.decided_on, expiry)
@@ -399,17 +410,20 @@ def _decision(state: CentralState, event: CentralDecision, today: date, env: Cen
     assert state.attestation is not None
     if event.tier is None:  # below the required 75 % of control points at a follow-up
         audit.outcome = "below_minimum"
-        state.phase = CentralPhase.action_plan
+        _set_stage(state, CentralPhase.labelled)
+        if state.phase != CentralPhase.suspended:
+            state.phase = CentralPhase.action_plan
         due = delay_date(state.rules, "action_plan", event.decided_on, state.calendar)
         _entry(state, today, env, event.decided_on, f"follow-up N+{audit.year} below the minimum{override}: action plan due {due.date.isoformat()}")
         set_deadline(state, today, "central.action_plan", DeadlineKind.deadline, due, "the central action plan reaches the body")
         return
     held = state.attestation.tier
-    audit.outcome = "higher_tier" if tier_rank(state.rules, event.tier, audit.visit_start) > tier_rank(state.rules, held, audit.visit_start) else "confirmed"
+    rank_new, rank_held = tier_rank(state.rules, event.tier, audit.visit_start), tier_rank(state.rules, held, audit.visit_start)
+    audit.outcome = "higher_tier" if rank_new > rank_held else ("confirmed" if rank_new == rank_held else "lower_tier")
     state.attestation = state.attestation.model_copy(update={
         "tier": event.tier, "tier_label": tier_label(state, event.tier, event.decided_on),
         "locals": state.attestation.locals + year_locals})
-    state.phase = CentralPhase.labelled
+    _set_stage(state, CentralPhase.labelled)
     _entry(state, today, env, event.decided_on, f"follow-up N+{audit.year}: {audit.outcome.replace('_', ' ')} "
            f"({state.attestation.tier_label}){override}; {len(year_locals)} local labels added to the attestation")
 
@@ -443,10 +457,10 @@ def _label_dates(state: CentralState, today: date, decided_on: date, expiry: Any
 def _action_plan(state, event: CentralActionPlan, today, env, effects: Effects, seed_for) -> None:
     close_deadline(state, today, "central.action_plan", event.received_on, effects.notes)
     _entry(state, today, env, event.received_on, f"central action plan received on {event.received_on.isoformat()}")
-    if state.phase == CentralPhase.suspended:
+    if state.phase == CentralPhase.suspended and state.suspension_reason == "no-action-plan":
         _lift(state, today, event.received_on, "the action plan was produced")
-    else:
-        state.phase = CentralPhase.labelled
+    elif state.phase == CentralPhase.action_plan:
+        state.phase = state.stage
 
 
 def _suspend(state: CentralState, today: date, reason: str, effective: date, actor: str, effects: Effects, event_id: str | None = None) -> None:
@@ -458,7 +472,9 @@ def _suspend(state: CentralState, today: date, reason: str, effective: date, act
 
 
 def _lift(state: CentralState, today: date, effective: date, why: str, actor: str = "engine", event_id: str | None = None) -> None:
-    state.phase, state.label_status, state.suspended_on, state.suspension_reason = CentralPhase.labelled, LabelStatus.valid, None, None
+    state.label_status, state.suspended_on, state.suspension_reason = LabelStatus.valid, None, None
+    state.phase = CentralPhase.action_plan if state.deadlines.get("central.action_plan") and \
+        state.deadlines["central.action_plan"].status == DeadlineStatus.open else state.stage
     cancel(state, today, "suspension.max")
     log(state, today, effective, "suspension_lifted", f"central suspension lifted on {effective.isoformat()} ({why}); validity unchanged",
         actor=actor, event_id=event_id)
@@ -473,7 +489,7 @@ def _withdraw(state: CentralState, today: date, reason: str, effective: date, ac
     removal = delay_date(state.rules, "mark_removal", effective, state.calendar)
     state.withdrawal = {"reason": reason, "effective": effective.isoformat(), "mark_removed_by": removal.date.isoformat()}
     young: list[str] = []
-    if not expired and state.attestation is not None:
+    if state.attestation is not None:  # §5.3.2: the end of the cycle without renewal is a withdrawal too
         from ..deadlines import age_check
 
         for local in state.attestation.locals:
@@ -517,21 +533,21 @@ def local_decided(state: CentralState, outcome: LocalOutcome, today: date) -> Ef
         f"local service {outcome.local_id}: {outcome.tier or 'refused'} (visit {outcome.visit_start.isoformat()})",
         actor=f"cycle-{outcome.local_id}", local=outcome.local_id, tier=outcome.tier)
     pending = [s for s in state.year_sample() if s not in state.results]
-    if pending or state.phase not in (CentralPhase.network_audits, CentralPhase.shortfall):
+    if pending or state.stage not in (CentralPhase.network_audits, CentralPhase.shortfall):
         return effects
     audited = len(state.year_sample())
     labelled = len([r for r in state.year_results() if r.tier])
     required = required_labelled(state.rules, audited, today)
     if state.year > 0 and labelled < required:
         more = services_to_add(state.rules, audited, labelled, today)
-        state.phase = CentralPhase.shortfall
+        _set_stage(state, CentralPhase.shortfall)
         log(state, today, today, "network_shortfall",
             f"{labelled} of {audited} audited local services labelled, {required} required (⌈75 % × {audited}⌉): "
             f"present at least {more} more (§3.9.2); the central label may be suspended meanwhile")
         effects.notes.append(Notification(key=f"shortfall:{state.year}:{audited}", kind="info", recipients=state.recipients(),
                                           subject=f"Present at least {more} more local services: {labelled}/{audited} labelled, {required} required"))
         return effects
-    state.phase = CentralPhase.central_audit
+    _set_stage(state, CentralPhase.central_audit)
     log(state, today, today, "network_audited", f"year N+{state.year}: {labelled} of {audited} sampled local services labelled; "
         "the central audit can be scheduled (§3.7.2)")
     return effects
@@ -545,11 +561,13 @@ def advance_central(state: CentralState, today: date, seed_for: SeedFor) -> Effe
         key = deadline.key
         if key.startswith("central.followup") and key.endswith(".preparation"):
             number = int(key.removeprefix("central.followup").split(".")[0])
-            if state.phase in (CentralPhase.labelled, CentralPhase.action_plan, CentralPhase.suspended):
+            if state.label_status in (LabelStatus.valid, LabelStatus.suspended):
                 state.year = number
-                state.phase = CentralPhase.network_audits if state.phase == CentralPhase.labelled else state.phase
+                _set_stage(state, CentralPhase.network_audits)
                 size = sample_size(state.rules, len(state.network_ids), on)
                 _draw(state, today_, size, seed_for, effects, why=f"follow-up N+{number}, among services not yet audited")
+                if not state.year_sample():  # every local service was audited already: the central audit follows
+                    _set_stage(state, CentralPhase.central_audit)
         elif key == "label.expiry" and state.label_status in (LabelStatus.valid, LabelStatus.suspended):
             _withdraw(state, today_, "no-renewal", on, "engine", effects, expired=True)
         elif key == "suspension.max" and state.phase == CentralPhase.suspended:

@@ -67,6 +67,9 @@ class CentralState(CycleRecord):
     cycle_number: int = 1
     candidate: CentralCandidate
     phase: CentralPhase = CentralPhase.network_audits
+    # Where the year's work stands (network audits, shortfall, central audit, decision, done), kept apart
+    # from the phase, which a suspension or an action plan overrides while the year's work goes on.
+    stage: CentralPhase = CentralPhase.network_audits
     label_status: LabelStatus = LabelStatus.none
     year: int = 0
     samples: list[SampleDraw] = Field(default_factory=list)

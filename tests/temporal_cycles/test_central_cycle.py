@@ -87,6 +87,9 @@ class CentralDriver:
 
     async def central_audit(self, visit: date, validated: int, total: int, tier: str | None, reason: str | None = None) -> date:
         await self.go_to(visit - timedelta(days=30))
+        # The year's self-assessment reports of every local service (§2.2.2), sent in the audit's year.
+        await self.send({"type": "network_reports", "year": visit.year, "kind": "self_assessment",
+                         "produced_by": [s.id for s in self.candidate.local_services]})
         await self.send({"type": "central_audit_dates", "visit_start": visit.isoformat(), "visit_end": visit.isoformat()})
         await self.go_to(visit - timedelta(days=20))
         await self.send({"type": "audit_plan", "sent_on": (visit - timedelta(days=20)).isoformat(), "auditors": ["E. Roux"]})
@@ -150,8 +153,6 @@ async def test_exactly_75_percent_labelled_labels_the_central_service_with_the_m
     t0 = await central.today()
     scores = {sample[0]: 70, sample[1]: 70, sample[2]: 85, sample[3]: 40}  # argent, argent, or, refused
     await central.run_local_audits(sample, t0, scores)
-    await central.send({"type": "network_reports", "year": t0.year, "kind": "self_assessment",
-                        "produced_by": [s.id for s in central.candidate.local_services]})
     early = await central.state()
     assert early.phase.value == "central_audit"
     decided = await central.central_audit(t0 + timedelta(days=120), validated=15, total=20, tier="argent")  # 75 % exactly
@@ -171,8 +172,6 @@ async def test_just_under_75_percent_refuses_and_the_local_labels_owe_their_18_m
     sample = await central.sample(0)
     t0 = await central.today()
     await central.run_local_audits(sample, t0, {sample[0]: 70, sample[1]: 40})  # 1 of 2: 50 %
-    await central.send({"type": "network_reports", "year": t0.year, "kind": "self_assessment",
-                        "produced_by": [s.id for s in central.candidate.local_services]})
     with pytest.raises(engine.EngineError, match="the rules give no label"):
         await central.central_audit(t0 + timedelta(days=120), validated=20, total=20, tier="argent")
     state = await central.state()
@@ -198,8 +197,6 @@ async def test_a_follow_up_year_with_too_few_labels_asks_for_more_services_never
     year0 = await central.sample(0)
     t0 = await central.today()
     await central.run_local_audits(year0, t0, {})
-    await central.send({"type": "network_reports", "year": t0.year, "kind": "self_assessment",
-                        "produced_by": [s.id for s in central.candidate.local_services]})
     decided = await central.central_audit(t0 + timedelta(days=120), validated=18, total=20, tier="or")
     await central.go_to(decided + relativedelta(months=9))  # preparation of N+1: a new draw
     year1 = await central.sample(1)
@@ -225,8 +222,6 @@ async def test_withdrawal_sends_young_local_labels_to_their_own_follow_up(centra
     sample = await central.sample(0)
     t0 = await central.today()
     await central.run_local_audits(sample, t0, {})
-    await central.send({"type": "network_reports", "year": t0.year, "kind": "self_assessment",
-                        "produced_by": [s.id for s in central.candidate.local_services]})
     decided = await central.central_audit(t0 + timedelta(days=120), validated=20, total=20, tier="or")
     withdrawn = decided + relativedelta(months=3)
     await central.go_to(withdrawn)
