@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 run: install
 	$(BIN)/spplus rules check
-	$(BIN)/python worker.py
+	$(BIN)/python worker.py --api
 
 test: install
 	$(BIN)/python -m pytest

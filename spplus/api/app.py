@@ -1,0 +1,284 @@
+"""The engine's HTTP API (FastAPI; OpenAPI at /openapi.json, docs at /docs).
+
+Every write goes through the same workflow update as the command line, so validation and its
+messages are the engine's own; errors are ``application/problem+json`` naming the field at
+fault. ``Idempotency-Key`` is the Temporal update id: a retried request is answered, never applied
+twice. A refused request is logged with who tried.
+"""
+
+
+import base64
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field, TypeAdapter
+from temporalio.client import Client
+
+from .. import client as engine
+from ..lifecycle import Candidate
+from ..lifecycle.events import CycleEvent
+from ..lifecycle.state import TimelineEntry
+from ..lifecycle.views import CycleView
+from ..rules.loader import RuleSetInvalid, load_rules
+from ..rules.models import RULE_FILES
+from ..settings import Settings
+from .tokens import Role, Token, TokenStore
+
+log = structlog.get_logger("spplus.api")
+_EVENT = TypeAdapter(CycleEvent)
+PROBLEM = "application/problem+json"
+
+
+class Principal(BaseModel):
+    role: Role
+    body: str | None = None
+    token_id: str | None = None
+
+    @classmethod
+    def of(cls, token: "Token | None") -> "Principal":
+        return cls(role=Role.anonymous) if token is None else cls(role=token.role, body=token.body, token_id=token.id)
+
+
+class Problem(Exception):
+    def __init__(self, status: int, title: str, detail: str, field: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.field, self.extra = status, title, detail, field, extra
+
+
+def problem_response(problem: Problem) -> JSONResponse:
+    body = {"type": "about:blank", "title": problem.title, "status": problem.status, "detail": problem.detail}
+    if problem.field:
+        body["field"] = problem.field
+    body.update(problem.extra)
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM)
+
+
+_STATUS = {"not_found": 404, "conflict": 409, "too_early": 409, "CycleNotReady": 503}
+
+
+class StartedCycle(BaseModel):
+    workflow_id: str
+    candidate: str
+
+
+class CyclePage(BaseModel):
+    items: list[engine.CycleListing]
+    next_page_token: str | None
+
+
+class EditionUpload(BaseModel):
+    """A new rules edition: every rule file's text, by file name (edition.yaml, tiers.yaml, …)."""
+
+    files: dict[str, str]
+
+
+class EditionChange(BaseModel):
+    edition: str
+    reason: Annotated[str, Field(min_length=1)]
+
+
+class EditionSummary(BaseModel):
+    edition: str
+    content_hash: str
+    title: str
+    running_cycles: int
+
+
+def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, settings: Settings) -> FastAPI:
+    app = FastAPI(title="Services Publics + label engine", version="1",
+                  description="Candidacies, events, cycles and the public list of the « Services Publics + » label.")
+    clients: dict[str, Client] = {}
+
+    async def temporal() -> Client:
+        if "client" not in clients:
+            clients["client"] = await connect()
+        return clients["client"]
+
+    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        if authorization is None:
+            return Principal(role=Role.anonymous)
+        scheme, _, secret = authorization.partition(" ")
+        token = tokens.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
+            raise Problem(401, "Unauthorized", "unknown or revoked token: send Authorization: Bearer <token>")
+        return Principal.of(token)
+
+    Who = Annotated[Principal, Depends(principal)]
+
+    def refuse(who: Principal, request: Request, why: str) -> Problem:
+        log.warning("refused", role=who.role.value, token=who.token_id, body=who.body, path=request.url.path,
+                    method=request.method, why=why)
+        return Problem(403, "Forbidden", why)
+
+    def require(who: Principal, request: Request, *roles: Role) -> None:
+        if who.role not in roles:
+            raise refuse(who, request, f"a {who.role.value} caller may not do this; it needs a {' or '.join(r.value for r in roles)} token")
+
+    async def own_cycle(who: Principal, request: Request, candidate_id: str, act: bool) -> CycleView:
+        view = await engine.get_state(await temporal(), candidate_id)
+        if view is None:
+            raise Problem(503, "Service Unavailable", "the cycle is opening; try again in a moment")
+        if who.role == Role.body and view.candidate.certification_body != who.body:
+            raise refuse(who, request, f"{candidate_id} is not a candidacy of {who.body}")
+        if act and who.role != Role.body:
+            raise refuse(who, request, f"a {who.role.value} token reads cycles but does not act on them")
+        if not act and who.role == Role.anonymous:
+            raise refuse(who, request, "reading a cycle needs a token; the public list is at /public/labels")
+        return view
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc)
+
+    @app.exception_handler(engine.EngineError)
+    async def _engine(request: Request, exc: engine.EngineError) -> JSONResponse:
+        status = _STATUS.get(exc.kind, 422)
+        return problem_response(Problem(status, "Refused" if status == 422 else "Conflict" if status == 409 else "Not Found",
+                                        exc.message, exc.field))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+        field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path", "header"))
+        return problem_response(Problem(422, "Invalid request", f"{field or 'request'}: {first['msg']}", field or None,
+                                        errors=[{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in errors]))
+
+    # ------------------------------------------------------------------ public
+    @app.get("/public/labels", tags=["public"], summary="Labelled services (suspended ones flagged)")
+    async def public_labels() -> list[dict[str, Any]]:
+        return await engine.public_list(await temporal())
+
+    @app.get("/public/labels.csv", tags=["public"], response_class=PlainTextResponse)
+    async def public_labels_csv() -> PlainTextResponse:
+        return PlainTextResponse(engine.rows_to_csv(await engine.public_list(await temporal())), media_type="text/csv")
+
+    # ------------------------------------------------------------------ cycles
+    @app.post("/cycles", status_code=201, tags=["cycles"], response_model=StartedCycle)
+    async def start_cycle(candidate: Candidate, who: Who, request: Request) -> StartedCycle:
+        require(who, request, Role.body)
+        if candidate.certification_body != who.body:
+            raise refuse(who, request, f"{who.body} opens candidacies for itself, not for {candidate.certification_body}")
+        handle = await engine.start_candidacy(await temporal(), candidate, settings.task_queue, actor=f"body:{who.body}")
+        return StartedCycle(workflow_id=handle.id, candidate=candidate.id)
+
+    @app.post("/cycles/{candidate_id}/events", tags=["cycles"])
+    async def send_event(candidate_id: str, event: CycleEvent, who: Who, request: Request,
+                         idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
+        if event.type == "rules_edition_change":
+            raise refuse(who, request, "a cycle changes rules edition through POST /cycles/{id}/edition (DITP)")
+        await own_cycle(who, request, candidate_id, act=True)
+        return await engine.send_event(await temporal(), candidate_id, event, idempotency_key, actor=f"body:{who.body}")
+
+    @app.get("/cycles/{candidate_id}", tags=["cycles"], response_model=CycleView)
+    async def read_cycle(candidate_id: str, who: Who, request: Request) -> CycleView:
+        return await own_cycle(who, request, candidate_id, act=False)
+
+    @app.get("/cycles/{candidate_id}/timeline", tags=["cycles"], response_model=list[TimelineEntry])
+    async def read_timeline(candidate_id: str, who: Who, request: Request) -> list[TimelineEntry]:
+        await own_cycle(who, request, candidate_id, act=False)
+        return await engine.get_timeline(await temporal(), candidate_id)
+
+    @app.get("/cycles", tags=["cycles"], response_model=CyclePage)
+    async def list_cycles(who: Who, request: Request, phase: str | None = None, status: str | None = None,
+                          body: str | None = None, edition: str | None = None,
+                          due_within: Annotated[int | None, Query(ge=0, le=3650)] = None,
+                          page_size: Annotated[int, Query(ge=1, le=500)] = 50, page_token: str | None = None) -> CyclePage:
+        require(who, request, Role.body, Role.ditp, Role.operator)
+        if who.role == Role.body:
+            if body not in (None, who.body):
+                raise refuse(who, request, f"{who.body} lists its own candidacies only")
+            body = who.body
+        due = datetime.now(timezone.utc).date() + timedelta(days=due_within) if due_within is not None else None
+        query = engine.list_query(phase, body, status, due, edition)
+        try:
+            token = base64.urlsafe_b64decode(page_token.encode()) if page_token else None
+        except (ValueError, UnicodeEncodeError):
+            raise Problem(422, "Invalid request", "page_token: not a token this API gave", "page_token") from None
+        items, next_token = await engine.list_cycles_page(await temporal(), query, page_size, token)
+        return CyclePage(items=items, next_page_token=base64.urlsafe_b64encode(next_token).decode() if next_token else None)
+
+    @app.get("/agenda.ics", tags=["cycles"], summary="Open deadlines as an iCalendar feed")
+    async def agenda(who: Who, request: Request, body: str | None = None) -> Response:
+        require(who, request, Role.body, Role.ditp, Role.operator)
+        body = who.body if who.role == Role.body else body
+        from .agenda import calendar_of
+
+        client = await temporal()
+        listed = await engine.list_cycles(client, engine.list_query(body=body), limit=2000)
+        views = [v for v in [await engine.get_state(client, i.candidate) for i in listed if i.candidate] if v is not None]
+        return Response(calendar_of(views), media_type="text/calendar")
+
+    # ------------------------------------------------------------------ rule editions (DITP)
+    @app.get("/rules/editions", tags=["rules"], response_model=list[EditionSummary])
+    async def editions(who: Who, request: Request) -> list[EditionSummary]:
+        require(who, request, Role.ditp, Role.operator)
+        from activities.rules import edition_folders
+
+        out = []
+        client = await temporal()
+        for folder in edition_folders(settings):
+            rules = load_rules(folder)
+            count = await client.count_workflows(engine.list_query(edition=rules.edition_id))
+            out.append(EditionSummary(edition=rules.edition_id, content_hash=rules.content_hash,
+                                      title=rules.edition.title, running_cycles=count.count))
+        return out
+
+    @app.post("/rules/editions", status_code=201, tags=["rules"], response_model=EditionSummary)
+    async def upload_edition(upload: EditionUpload, who: Who, request: Request) -> EditionSummary:
+        require(who, request, Role.ditp)
+        unknown = sorted(set(upload.files) - set(RULE_FILES))
+        if unknown:
+            raise Problem(422, "Invalid rules", f"files: unknown rule file(s) {', '.join(unknown)}", "files")
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for name, text in upload.files.items():
+                (folder / name).write_text(text, encoding="utf-8")
+            try:
+                rules = load_rules(folder)
+            except RuleSetInvalid as exc:
+                raise Problem(422, "Invalid rules", str(exc), "files",
+                              errors=[{"file": Path(e.file).name, "line": e.line, "column": e.column, "message": e.message}
+                                      for e in exc.errors]) from None
+            from activities.rules import edition_folders
+
+            taken = {load_rules(f).edition_id for f in edition_folders(settings)}
+            if rules.edition_id in taken:
+                raise Problem(409, "Conflict", f"edition {rules.edition_id} exists; an edition is never overwritten", "files")
+            target = settings.editions_dir / rules.edition_id
+            target.mkdir(parents=True)
+            for name, text in upload.files.items():
+                (target / name).write_text(text, encoding="utf-8")
+        log.info("edition added", edition=rules.edition_id, content_hash=rules.content_hash, token=who.token_id)
+        return EditionSummary(edition=rules.edition_id, content_hash=rules.content_hash, title=rules.edition.title, running_cycles=0)
+
+    @app.post("/cycles/{candidate_id}/edition", tags=["rules"])
+    async def change_edition(candidate_id: str, change: EditionChange, who: Who, request: Request,
+                             idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
+        require(who, request, Role.ditp)
+        from activities.rules import edition_folders
+
+        known = [load_rules(folder).edition_id for folder in edition_folders(settings)]
+        if change.edition not in known:
+            raise Problem(422, "Refused", f"edition: unknown edition {change.edition!r}; the editions are {', '.join(known)}", "edition")
+        return await engine.send_event(await temporal(), candidate_id,
+                                       {"type": "rules_edition_change", "edition": change.edition, "reason": change.reason},
+                                       idempotency_key, actor=f"ditp:{who.token_id}")
+
+    return app
+
+
+def default_app() -> FastAPI:
+    """The app `spplus serve` and `worker.py --api` run: the configured Temporal, the data folder's tokens."""
+    settings = Settings.from_env()
+    return create_app(lambda: engine.connect(settings), TokenStore(settings.data_dir / "tokens.json"), settings)
+
+
+__all__ = ["create_app", "default_app", "Principal", "Problem", "date"]

@@ -1,0 +1,165 @@
+"""The HTTP API against a real Temporal server: every role on what it may and may not do."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+
+from spplus.api.app import create_app
+from spplus.api.tokens import Role, TokenStore
+from spplus.rules.loader import default_rules_dir
+from spplus.settings import Settings
+
+from .conftest import TASK_QUEUE, CycleDriver, new_candidate
+from .steps import audit, prerequisites
+
+
+@pytest.fixture
+async def api(env, worker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SPPLUS_EDITIONS", str(tmp_path / "editions"))  # where the worker's activities look too
+    tokens = TokenStore(tmp_path / "tokens.json")
+    settings = Settings(address=None, namespace="default", task_queue=TASK_QUEUE, data_dir=tmp_path,
+                        rules_dir=default_rules_dir(), editions_dir=tmp_path / "editions", port=0, ui_port=0)
+
+    async def connect():
+        return env.client
+
+    app = create_app(connect, tokens, settings)
+    secrets = {
+        "alpha": tokens.create(Role.body, "OC Alpha", "oc-alpha")[1],
+        "beta": tokens.create(Role.body, "OC Beta", "oc-beta")[1],
+        "ditp": tokens.create(Role.ditp, "DITP")[1],
+        "operator": tokens.create(Role.operator, "astreinte")[1],
+    }
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://engine") as http:
+        http.secrets, http.tokens, http.settings = secrets, tokens, settings  # type: ignore[attr-defined]
+        yield http
+
+
+def auth(http, who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {http.secrets[who]}"}
+
+
+def candidate_json(body: str = "oc-alpha") -> dict:
+    return new_candidate(datetime.now(timezone.utc).date(), certification_body=body).model_dump(mode="json")
+
+
+async def started(http, who: str = "alpha") -> str:
+    data = candidate_json("oc-" + who)
+    response = await http.post("/cycles", json=data, headers=auth(http, who))
+    assert response.status_code == 201, response.text
+    for _ in range(100):
+        if (await http.get(f"/cycles/{data['id']}", headers=auth(http, who))).status_code == 200:
+            break
+    return data["id"]
+
+
+async def test_a_body_starts_and_drives_its_own_candidacy(api):
+    cid = await started(api)
+    today = datetime.now(timezone.utc).date()
+    dates = {"type": "audit_dates", "visit_start": (today + timedelta(days=60)).isoformat(),
+             "visit_end": (today + timedelta(days=60)).isoformat(), "sites": ["hdv"]}
+    first = await api.post(f"/cycles/{cid}/events", json=dates, headers={**auth(api, "alpha"), "Idempotency-Key": "k-1"})
+    again = await api.post(f"/cycles/{cid}/events", json=dates, headers={**auth(api, "alpha"), "Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 200
+    timeline = (await api.get(f"/cycles/{cid}/timeline", headers=auth(api, "alpha"))).json()
+    assert [e["kind"] for e in timeline].count("audit_dates") == 1  # the retried request applied once
+    view = (await api.get(f"/cycles/{cid}", headers=auth(api, "alpha"))).json()
+    assert view["current_audit"]["postponements"] == 0 and view["open_deadlines"]
+
+
+async def test_errors_are_problem_json_naming_the_field(api):
+    cid = await started(api)
+    today = datetime.now(timezone.utc).date()
+    refused = await api.post(f"/cycles/{cid}/events", headers=auth(api, "alpha"), json={
+        "type": "audit_dates", "visit_start": (today + timedelta(days=9)).isoformat(),
+        "visit_end": (today + timedelta(days=9)).isoformat(), "sites": ["gare"]})
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["field"] == "sites" and "gare" in refused.json()["detail"]
+    malformed = await api.post(f"/cycles/{cid}/events", headers=auth(api, "alpha"),
+                               json={"type": "self_assessment", "done_on": "2026-13-01"})
+    assert malformed.status_code == 422 and "done_on" in malformed.json()["field"]
+    unknown = await api.get("/cycles/nobody-here", headers=auth(api, "operator"))
+    assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_body_cannot_touch_another_bodys_candidacy(api):
+    cid = await started(api, "alpha")
+    assert (await api.get(f"/cycles/{cid}", headers=auth(api, "beta"))).status_code == 403
+    send = await api.post(f"/cycles/{cid}/events", headers=auth(api, "beta"),
+                          json={"type": "self_assessment", "done_on": datetime.now(timezone.utc).date().isoformat()})
+    assert send.status_code == 403 and "not a candidacy of oc-beta" in send.json()["detail"]
+    assert (await api.post("/cycles", json=candidate_json("oc-alpha"), headers=auth(api, "beta"))).status_code == 403
+    listed = (await api.get("/cycles", headers=auth(api, "beta"))).json()["items"]
+    assert all(item["certification_body"] == "oc-beta" for item in listed)
+
+
+async def test_operator_reads_all_acts_on_none_and_anonymous_reads_only_the_public_list(api):
+    cid = await started(api, "alpha")
+    assert (await api.get(f"/cycles/{cid}", headers=auth(api, "operator"))).status_code == 200
+    act = await api.post(f"/cycles/{cid}/events", headers=auth(api, "operator"),
+                         json={"type": "self_assessment", "done_on": datetime.now(timezone.utc).date().isoformat()})
+    assert act.status_code == 403
+    assert (await api.get(f"/cycles/{cid}")).status_code == 403
+    assert (await api.get("/cycles")).status_code == 403
+    assert (await api.get("/public/labels")).status_code == 200
+    assert (await api.get("/cycles", headers={"Authorization": "Bearer spp_forged"})).status_code == 401
+    token_id = next(t.id for t in api.tokens.list() if t.role == Role.operator)
+    api.tokens.revoke(token_id)
+    assert (await api.get(f"/cycles/{cid}", headers=auth(api, "operator"))).status_code == 401
+
+
+async def test_listing_is_paginated(api):
+    for _ in range(3):
+        await started(api, "alpha")
+    first = (await api.get("/cycles", params={"page_size": 2}, headers=auth(api, "operator"))).json()
+    assert len(first["items"]) == 2 and first["next_page_token"]
+    second = (await api.get("/cycles", params={"page_size": 2, "page_token": first["next_page_token"]},
+                            headers=auth(api, "operator"))).json()
+    assert second["items"] and not {i["workflow_id"] for i in first["items"]} & {i["workflow_id"] for i in second["items"]}
+
+
+async def test_the_ditp_manages_editions_and_moves_a_cycle_by_a_reasoned_act(api):
+    cid = await started(api, "alpha")
+    listed = (await api.get("/rules/editions", headers=auth(api, "ditp"))).json()
+    assert listed[0]["edition"] == "2025.12" and listed[0]["running_cycles"] >= 1
+    files = {p.name: p.read_text(encoding="utf-8") for p in default_rules_dir().glob("*.yaml")}
+    broken = {**files, "tiers.yaml": files["tiers.yaml"].replace("user_survey: 80", "user_survey: 65", 1)}
+    refused = await api.post("/rules/editions", json={"files": broken}, headers=auth(api, "ditp"))
+    assert refused.status_code == 422
+    error = refused.json()["errors"][0]
+    assert error["file"] == "tiers.yaml" and error["line"] > 1 and error["column"] > 1
+    new = {**files, "edition.yaml": files["edition.yaml"].replace('edition: "2025.12"', 'edition: "2027.1"')}
+    assert (await api.post("/rules/editions", json={"files": new}, headers=auth(api, "alpha"))).status_code == 403
+    assert (await api.post("/rules/editions", json={"files": new}, headers=auth(api, "ditp"))).status_code == 201
+    sneaky = await api.post(f"/cycles/{cid}/events", headers=auth(api, "alpha"),
+                            json={"type": "rules_edition_change", "edition": "2027.1", "reason": "mine"})
+    assert sneaky.status_code == 403
+    moved = await api.post(f"/cycles/{cid}/edition", json={"edition": "2027.1", "reason": "decree of 2027"},
+                           headers=auth(api, "ditp"))
+    assert moved.status_code == 200, moved.text
+    view = (await api.get(f"/cycles/{cid}", headers=auth(api, "ditp"))).json()
+    assert view["edition"] == "2027.1"
+    change = [e for e in (await api.get(f"/cycles/{cid}/timeline", headers=auth(api, "ditp"))).json()
+              if e["kind"] == "rules_edition_change"]
+    assert change and "decree of 2027" in change[0]["summary"] and change[0]["actor"].startswith("ditp:")
+
+
+async def test_public_list_and_agenda(api, env):
+    cid = await started(api, "alpha")
+    driver = CycleDriver(env, new_candidate(datetime.now(timezone.utc).date()).model_copy(update={"id": cid}))
+    t0 = await driver.today()
+    await prerequisites(driver, t0, user_note=75, agent_note=55)
+    await audit(driver, t0 + timedelta(days=60), score=60, tier="bronze")
+    rows = (await api.get("/public/labels")).json()
+    assert any(r["candidate"] == cid and r["tier"] == "bronze" and not r["suspended"] for r in rows)
+    csv_text = (await api.get("/public/labels.csv")).text
+    assert csv_text.splitlines()[0] == "candidate,tier,status,suspended,certification_body,expires" and cid in csv_text
+    ics = await api.get("/agenda.ics", headers=auth(api, "alpha"))
+    assert ics.headers["content-type"].startswith("text/calendar")
+    assert "BEGIN:VEVENT" in ics.text and "follow-up" in ics.text
