@@ -8,6 +8,9 @@ twice. A refused request is logged with who tried.
 
 
 import base64
+import hashlib
+import hmac
+import secrets
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta, timezone
@@ -20,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field, TypeAdapter
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from .. import client as engine
 from ..lifecycle import Candidate
@@ -95,6 +99,24 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     app = FastAPI(title="Services Publics + label engine", version="1",
                   description="Candidacies, events, cycles and the public list of the « Services Publics + » label.")
     clients: dict[str, Client] = {}
+    # Page tokens are Temporal's, signed for the query they continue: a forged or foreign one is refused
+    # here, before Temporal retries a list it cannot read.
+    page_key = secrets.token_bytes(32)
+
+    def page_token_for(raw: bytes, query: str) -> str:
+        mac = hmac.new(page_key, query.encode() + b"\0" + raw, hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(mac + raw).decode()
+
+    def read_page_token(text: str, query: str) -> bytes:
+        try:
+            data = base64.urlsafe_b64decode(text.encode())
+        except (ValueError, UnicodeEncodeError):
+            data = b""
+        mac, raw = data[:16], data[16:]
+        expected = hmac.new(page_key, query.encode() + b"\0" + raw, hashlib.sha256).digest()[:16]
+        if not raw or not hmac.compare_digest(mac, expected):
+            raise Problem(422, "Invalid request", "page_token: not a token this API gave for this query", "page_token")
+        return raw
 
     async def temporal() -> Client:
         if "client" not in clients:
@@ -142,6 +164,11 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         status = _STATUS.get(exc.kind, 422)
         return problem_response(Problem(status, "Refused" if status == 422 else "Conflict" if status == 409 else "Not Found",
                                         exc.message, exc.field))
+
+    @app.exception_handler(RPCError)
+    async def _temporal(request: Request, exc: RPCError) -> JSONResponse:
+        log.error("temporal error", path=request.url.path, status=exc.status.name, message=exc.message)
+        return problem_response(Problem(503, "Service Unavailable", "the engine's Temporal server did not answer; try again"))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -198,12 +225,16 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
             body = who.body
         due = datetime.now(timezone.utc).date() + timedelta(days=due_within) if due_within is not None else None
         query = engine.list_query(phase, body, status, due, edition)
+        token = read_page_token(page_token, query) if page_token else None
         try:
-            token = base64.urlsafe_b64decode(page_token.encode()) if page_token else None
-        except (ValueError, UnicodeEncodeError):
-            raise Problem(422, "Invalid request", "page_token: not a token this API gave", "page_token") from None
-        items, next_token = await engine.list_cycles_page(await temporal(), query, page_size, token)
-        return CyclePage(items=items, next_page_token=base64.urlsafe_b64encode(next_token).decode() if next_token else None)
+            items, next_token = await engine.list_cycles_page(await temporal(), query, page_size, token)
+        except RPCError as exc:
+            if token is not None:  # a token this API did not give (or one from another query)
+                raise Problem(422, "Invalid request", "page_token: not a token this API gave for this query", "page_token") from None
+            if exc.status == RPCStatusCode.INVALID_ARGUMENT:
+                raise Problem(422, "Invalid request", f"the filters cannot be searched: {exc.message}", "phase") from None
+            raise
+        return CyclePage(items=items, next_page_token=page_token_for(next_token, query) if next_token else None)
 
     @app.get("/agenda.ics", tags=["cycles"], summary="Open deadlines as an iCalendar feed")
     async def agenda(who: Who, request: Request, body: str | None = None) -> Response:
