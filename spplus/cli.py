@@ -592,6 +592,74 @@ def central_table(central_id: str, as_json: bool) -> None:
     emit(rows, as_json, human)
 
 
+@main.command("simulate")
+@click.argument("scenario_file", type=click.Path(exists=True, path_type=Path))
+@click.option("--edition", help="Edition to run on (default: the edition in force).")
+@click.option("--compare", "other", help="A second edition: print what differs.")
+@click.option("--json", "as_json", is_flag=True)
+def simulate(scenario_file: Path, edition: str | None, other: str | None, as_json: bool) -> None:
+    """Run a scenario (a candidate and its events on days D+n) as a real cycle on an in-process Temporal."""
+    import asyncio
+
+    from .simulation import Scenario, differences, run_scenario
+
+    try:
+        scenario = Scenario.model_validate(_read_data_file(scenario_file))
+    except ValidationError as exc:
+        fail(f"{scenario_file}: {exc}")
+        return
+    editions = [edition] + ([other] if other else [])
+    global _TEMPORAL_USED
+    _TEMPORAL_USED = True
+    results = asyncio.run(run_scenario(scenario, editions))
+    if other:
+        diff = differences(results[0], results[1])
+        human = f"{scenario.name}: {results[0].edition} vs {results[1].edition}\n" + ("\n".join(
+            f"  {d.what:<8} {d.key:<36} {d.first or '—':<12} → {d.second or '—'}" for d in diff) or "  no difference")
+        emit({"results": results, "differences": diff}, as_json, human)
+        return
+    result = results[0]
+    human = "\n".join(f"D+{e.day:<4} {e.on.isoformat()}  {e.kind:<18} {e.summary}" for e in result.entries)
+    emit(result, as_json, human + f"\nlabel: {result.label_status} {result.final_tier or ''}")
+
+
+@main.command("whatif")
+@click.argument("proposed", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--records", type=click.Path(exists=True, path_type=Path), help="Recorded decisions (JSON list); default: the running engine's.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def whatif(ctx: click.Context, proposed: Path, records: Path | None, as_json: bool) -> None:
+    """Which recorded decisions a proposed rules folder would change (pure core; thousands a second)."""
+    from .rules.loader import load_rules
+    from .whatif import RecordedDecision, reevaluate
+
+    try:
+        proposed_rules = load_rules(proposed)
+    except RuleSetInvalid as exc:
+        fail(f"the proposed rules are refused:\n{exc}")
+        return
+    if records is not None:
+        decided = [RecordedDecision.model_validate(r) for r in json.loads(records.read_text(encoding="utf-8"))]
+    else:
+        from .client import list_cycles, list_query
+        from workflows.cycle import LabelCycleWorkflow
+
+        async def go() -> Any:
+            client = await _client()
+            out = []
+            for item in await list_cycles(client, list_query()):
+                if item.workflow_id.startswith("cycle-"):
+                    out += await client.get_workflow_handle(item.workflow_id).query(LabelCycleWorkflow.decisions)
+            return out
+
+        decided = _run(go())
+    changes = reevaluate(decided, rules_from(ctx), proposed_rules)
+    human = "\n".join(f"{c.candidate} audit {c.audit}: {c.proposed_now or 'refusal'} → {c.proposed_then or 'refusal'} "
+                      f"(decided {c.decided or 'refusal'}; {'; '.join(c.failed)})" for c in changes)
+    emit({"decisions": len(decided), "changes": changes}, as_json,
+         f"{len(decided)} decisions re-evaluated under {proposed_rules.edition_id}: {len(changes)} would change\n{human}")
+
+
 @main.group()
 def token() -> None:
     """API tokens: create (shown once), list, revoke. Kept hashed in the data folder."""

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from spplus.network.machine import NetworkNotice
     from spplus.lifecycle.state import Attestation, TimelineEntry
     from spplus.lifecycle.views import CycleView, DeadlineView, cycle_view, deadline_view
+    from spplus.whatif import RecordedDecision, decisions_of
 
 
 class CycleStart(BaseModel):
@@ -201,6 +202,11 @@ class LabelCycleWorkflow:
     @workflow.query
     def timeline(self) -> list[TimelineEntry]:
         return list(self._state.timeline) if self._state is not None else []
+
+    @workflow.query
+    def decisions(self) -> list[RecordedDecision]:
+        """What each decided audit measured and gave, for a what-if under another edition."""
+        return decisions_of(self._state) if self._state is not None else []
 
     # ------------------------------------------------------------------ effects
     def _notify(self, notes: list[Notification]) -> None:

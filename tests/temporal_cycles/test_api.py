@@ -163,3 +163,55 @@ async def test_public_list_and_agenda(api, env):
     ics = await api.get("/agenda.ics", headers=auth(api, "alpha"))
     assert ics.headers["content-type"].startswith("text/calendar")
     assert "BEGIN:VEVENT" in ics.text and "follow-up" in ics.text
+
+
+class HttpDriver(CycleDriver):
+    """Drive a cycle as a certification body would over HTTP; only the clock is moved directly."""
+
+    def __init__(self, env, http, candidate_id: str, who: str = "alpha") -> None:
+        super().__init__(env, new_candidate(datetime.now(timezone.utc).date()).model_copy(update={"id": candidate_id}))
+        self.http, self.who = http, who
+
+    async def send(self, event, event_id=None):
+        headers = {**auth(self.http, self.who), "Idempotency-Key": event_id or uuid.uuid4().hex}
+        response = await self.http.post(f"/cycles/{self.candidate.id}/events", json=event, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+async def test_a_whole_cycle_through_http(api, env):
+    """Every kind of event a body sends, through the API: labelled, observations, suspension, lifting, withdrawal."""
+    cid = await started(api, "alpha")
+    driver = HttpDriver(env, api, cid)
+    t0 = await driver.today()
+    await prerequisites(driver, t0, user_note=75, agent_note=55)
+    visit = t0 + timedelta(days=60)
+    await driver.send({"type": "audit_dates", "visit_start": visit.isoformat(), "visit_end": visit.isoformat(), "sites": ["hdv"]})
+    await driver.go_to(visit - timedelta(days=40))
+    dossier = ["identification", "organisation-chart", "training-plan", "self-assessment", "user-sampling-method", "survey-results"]
+    await driver.send({"type": "dossier", "received_on": (visit - timedelta(days=40)).isoformat(), "contents": dossier})
+    await driver.send({"type": "complements_requested", "requested_on": (visit - timedelta(days=40)).isoformat(),
+                       "items": ["improvement-plan", "quality-indicators"]})
+    await driver.go_to(visit - timedelta(days=20))
+    await driver.send({"type": "dossier", "received_on": (visit - timedelta(days=20)).isoformat(),
+                       "contents": ["improvement-plan", "quality-indicators"]})
+    await driver.send({"type": "audit_plan", "sent_on": (visit - timedelta(days=20)).isoformat(), "auditors": ["C. Durand"]})
+    await driver.go_to(visit)
+    await driver.send({"type": "visit", "scores": {"control_points": {str(n): [1, 0.75, 0.25] for n in range(1, 9)}}})
+    report = visit + timedelta(days=10)
+    await driver.go_to(report)
+    await driver.send({"type": "report", "sent_on": report.isoformat(), "received_on": report.isoformat()})
+    await driver.go_to(report + timedelta(days=5))
+    await driver.send({"type": "observations", "received_on": (report + timedelta(days=5)).isoformat(), "text": "site annexe fermé le jour de la visite"})
+    await driver.send({"type": "decision", "decided_on": (report + timedelta(days=5)).isoformat(), "tier": "bronze"})
+    suspended = report + timedelta(days=30)
+    await driver.go_to(suspended)
+    await driver.send({"type": "suspension", "reason": "own-request", "effective": suspended.isoformat(), "note": "reorganisation"})
+    await driver.send({"type": "suspension_lifted", "effective": suspended.isoformat()})
+    await driver.send({"type": "withdrawal", "reason": "mark-rules-broken", "effective": suspended.isoformat()})
+    view = (await api.get(f"/cycles/{cid}", headers=auth(api, "alpha"))).json()
+    assert view["phase"] == "withdrawn" and view["breaches"] == 0
+    kinds = [e["kind"] for e in (await api.get(f"/cycles/{cid}/timeline", headers=auth(api, "alpha"))).json()]
+    for kind in ("self_assessment", "survey", "audit_dates", "dossier", "complements_requested", "audit_plan", "visit",
+                 "report", "observations", "decision", "suspension", "suspension_lifted", "withdrawal"):
+        assert kind in kinds, kind

@@ -1,0 +1,52 @@
+"""Re-evaluating recorded decisions under a proposed edition (issue 5), from the pure core alone."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from spplus.rules.loader import default_rules_dir, load_rules
+from spplus.tiers import AuditScores
+from spplus.whatif import RecordedDecision, reevaluate
+
+
+def stricter_bronze(tmp_path: Path):
+    """A proposed edition from 2027: bronze needs 75/100 at the user survey instead of 70."""
+    folder = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), folder)
+    tiers = folder / "tiers.yaml"
+    text = tiers.read_text(encoding="utf-8")
+    block = text[text.index("tiers:\n"):text.index("comparison:")]
+    new_value = block[block.index("      value:"):].replace("user_survey: 70", "user_survey: 75", 1)
+    text = text.replace(block, block + "    2027-01-01:\n      reference: Guide (projet 2027) §2.2.1\n" + new_value)
+    tiers.write_text(text, encoding="utf-8")
+    (folder / "edition.yaml").write_text((folder / "edition.yaml").read_text().replace('"2025.12"', '"2027.1"'))
+    return load_rules(folder)
+
+
+def record(user: str, visit: date, name: str = "c") -> RecordedDecision:
+    return RecordedDecision(candidate=name, audit=1, visit_start=visit, tier="bronze",
+                            scores=AuditScores(engagements={n: Decimal(60) for n in range(1, 9)}),
+                            agent_survey=Decimal(55), user_survey=Decimal(user))
+
+
+def test_a_stricter_threshold_moves_only_the_labels_it_catches(tmp_path: Path) -> None:
+    current, proposed = load_rules(), stricter_bronze(tmp_path)
+    records = [record("72", date(2027, 3, 1), "caught"), record("76", date(2027, 3, 1), "clear"),
+               record("72", date(2026, 11, 1), "before-the-date")]
+    changes = reevaluate(records, current, proposed)
+    assert [c.candidate for c in changes] == ["caught"]
+    assert changes[0].proposed_now == "bronze" and changes[0].proposed_then is None
+    assert changes[0].failed == ["user survey 72 < 75"]
+
+
+def test_thousands_of_decisions_are_re_evaluated(tmp_path: Path) -> None:
+    current, proposed = load_rules(), stricter_bronze(tmp_path)
+    draw = random.Random(7)
+    records = [record(str(draw.choice([70, 72, 74, 75, 80])), date(2027, 6, 1), f"c{i}") for i in range(3000)]
+    changes = reevaluate(records, current, proposed)
+    caught = sum(1 for r in records if r.user_survey < 75)
+    assert len(changes) == caught
