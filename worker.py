@@ -18,6 +18,7 @@ import sys
 
 import structlog
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -58,6 +59,14 @@ def configure_logging() -> None:
     root.setLevel(logging.INFO)
 
 
+def runtime() -> Runtime:
+    """Temporal's runtime, with its Prometheus metrics endpoint when SPPLUS_METRICS (host:port) is set."""
+    address = os.environ.get("SPPLUS_METRICS", "127.0.0.1:9464")
+    if address in ("", "off"):
+        return Runtime.default()
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+
+
 async def embedded_server(settings: Settings) -> WorkflowEnvironment:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return await WorkflowEnvironment.start_local(
@@ -65,7 +74,7 @@ async def embedded_server(settings: Settings) -> WorkflowEnvironment:
         dev_server_database_filename=str(settings.data_dir / "temporal.db"),
         port=settings.port, ui=True, ui_port=settings.ui_port, namespace=settings.namespace,
         search_attributes=search_attributes.ALL, data_converter=pydantic_data_converter,
-        dev_server_log_level="warn",
+        dev_server_log_level="warn", runtime=runtime(),
     )
 
 
@@ -89,7 +98,8 @@ async def main(api: bool = False) -> None:
     settings = Settings.from_env()
     env = None
     if settings.address:
-        client = await Client.connect(settings.address, namespace=settings.namespace, data_converter=pydantic_data_converter)
+        client = await Client.connect(settings.address, namespace=settings.namespace, data_converter=pydantic_data_converter,
+                                      runtime=runtime())
     else:
         env = await embedded_server(settings)
         client = env.client

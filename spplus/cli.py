@@ -592,6 +592,18 @@ def central_table(central_id: str, as_json: bool) -> None:
     emit(rows, as_json, human)
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the HTTP API alone (a replica beside the workers; `make run` starts both in one process)."""
+    import uvicorn
+
+    from .api.app import default_app
+
+    uvicorn.run(default_app(), host=host, port=port, log_config=None)
+
+
 @main.command("simulate")
 @click.argument("scenario_file", type=click.Path(exists=True, path_type=Path))
 @click.option("--edition", help="Edition to run on (default: the edition in force).")

@@ -32,7 +32,8 @@ def free_port() -> int:
 class Engine:
     def __init__(self, data: Path) -> None:
         self.env = {**os.environ, "SPPLUS_DATA": str(data), "SPPLUS_TEMPORAL_PORT": str(free_port()),
-                    "SPPLUS_UI_PORT": str(free_port()), "SPPLUS_TASK_QUEUE": "restart-test"}
+                    "SPPLUS_UI_PORT": str(free_port()), "SPPLUS_TASK_QUEUE": "restart-test",
+                    "SPPLUS_METRICS": f"127.0.0.1:{free_port()}"}
         self.env.pop("TEMPORAL_ADDRESS", None)
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -82,6 +83,10 @@ async def test_stopping_and_restarting_the_engine_loses_nothing(engine_process: 
     visit = today + timedelta(days=90)
     await engine.send_event(client, candidate.id, {"type": "audit_dates", "visit_start": visit.isoformat(),
                                                    "visit_end": visit.isoformat(), "sites": ["hdv"]}, "restart-dates")
+    import urllib.request
+
+    metrics = urllib.request.urlopen(f"http://{engine_process.env['SPPLUS_METRICS']}/metrics", timeout=5).read().decode()
+    assert "temporal_workflow_task" in metrics or "temporal_" in metrics  # the worker's Prometheus endpoint
     engine_process.stop()
     assert (Path(engine_process.env["SPPLUS_DATA"]) / "temporal.db").exists()
 
