@@ -99,6 +99,9 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     app = FastAPI(title="Services Publics + label engine", version="1",
                   description="Candidacies, events, cycles and the public list of the « Services Publics + » label.")
     clients: dict[str, Client] = {}
+    from .metrics import instrument
+
+    instrument(app)
     # Page tokens are Temporal's, signed for the query they continue: a forged or foreign one is refused
     # here, before Temporal retries a list it cannot read.
     page_key = secrets.token_bytes(32)

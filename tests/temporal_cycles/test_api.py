@@ -215,3 +215,11 @@ async def test_a_whole_cycle_through_http(api, env):
     for kind in ("self_assessment", "survey", "audit_dates", "dossier", "complements_requested", "audit_plan", "visit",
                  "report", "observations", "decision", "suspension", "suspension_lifted", "withdrawal"):
         assert kind in kinds, kind
+
+
+async def test_the_api_counts_its_requests_for_prometheus(api):
+    await api.get("/public/labels")
+    await api.get("/cycles")  # refused: anonymous
+    text = (await api.get("/metrics")).text
+    assert 'spplus_api_requests_total{method="GET",route="/public/labels",status="200"}' in text
+    assert 'route="/cycles",status="403"' in text

@@ -1,0 +1,28 @@
+"""The API's request metrics for Prometheus: counts and latencies by route template and status."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+
+def instrument(app: FastAPI) -> None:
+    registry = CollectorRegistry()
+    requests = Counter("spplus_api_requests_total", "API requests", ["method", "route", "status"], registry=registry)
+    latency = Histogram("spplus_api_request_seconds", "API request latency", ["method", "route"], registry=registry)
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")  # the template, never the ids in the URL
+        requests.labels(request.method, template, str(response.status_code)).inc()
+        latency.labels(request.method, template).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
