@@ -44,16 +44,33 @@ def build_worker(client: Client, task_queue: str, **options: object) -> Worker:
                   workflow_runner=workflow_runner(), **options)  # type: ignore[arg-type]
 
 
+def temporal_context(logger: object, method: str, event: dict[str, object]) -> dict[str, object]:
+    """Flatten Temporal's context onto the line: workflow id and run id, from a workflow or an activity."""
+    workflow_info = event.pop("temporal_workflow", None)
+    if isinstance(workflow_info, dict):
+        event.setdefault("workflow_id", workflow_info.get("workflow_id"))
+        event.setdefault("run_id", workflow_info.get("run_id"))
+    activity_info = event.pop("temporal_activity", None)
+    if isinstance(activity_info, dict):
+        event.setdefault("workflow_id", activity_info.get("workflow_id"))
+        event.setdefault("run_id", activity_info.get("workflow_run_id"))
+    return event
+
+
 def configure_logging() -> None:
     """structlog JSON lines; the workflow logger (silent on replay) goes through the same renderer."""
     processors = [structlog.contextvars.merge_contextvars, structlog.processors.add_log_level,
                   structlog.processors.TimeStamper(fmt="iso", utc=True)]
-    structlog.configure(processors=[*processors, structlog.processors.JSONRenderer()])
+    structlog.configure(processors=[*processors, temporal_context, structlog.processors.JSONRenderer()])
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, structlog.processors.JSONRenderer()],
-        foreign_pre_chain=[*processors, structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[*processors, structlog.stdlib.ExtraAdder(), temporal_context],
     ))
+    # The workflow logger's context goes into fields (workflow_id, run_id), not into the message text.
+    from temporalio import workflow as temporal_workflow
+
+    temporal_workflow.logger.workflow_info_on_message = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)

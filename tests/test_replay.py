@@ -64,3 +64,16 @@ def test_each_sample_draw_is_reproducible_from_the_history_alone(path: Path) -> 
         audited += draw["drawn"]
     # The cycles started are the ones drawn, in draw order (a history recorded mid-way holds the first ones).
     assert scheduled and scheduled == audited[: len(scheduled)]
+
+
+async def test_replay_logs_nothing_again(caplog: pytest.LogCaptureFixture) -> None:
+    """The workflow logger is silent on replay: a cycle replayed after a worker restart repeats no line."""
+    import logging
+
+    path = next(p for p in HISTORIES if p.name.startswith("bronze_then_higher"))
+    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text(encoding="utf-8")))
+    replayer = Replayer(workflows=workflows.ALL, workflow_runner=workflow_runner(), data_converter=pydantic_data_converter)
+    with caplog.at_level(logging.INFO, logger="temporalio.workflow"):
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None
+    assert [r for r in caplog.records if r.name == "temporalio.workflow"] == []

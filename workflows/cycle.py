@@ -138,7 +138,8 @@ class LabelCycleWorkflow:
                             last_year=today.year + 5, at=today),
             start_to_close_timeout=RULES_TIMEOUT,
         )
-        workflow.logger.info("cycle opened", extra={"candidate": candidate.id, "edition": rules.edition_id})
+        workflow.logger.info("cycle opened", extra={"candidate": candidate.id, "certification_body": candidate.certification_body,
+                                                    "edition": rules.edition_id})
         return open_cycle(candidate, rules, calendar, today, previous=previous, actor=start.actor)
 
     # ------------------------------------------------------------------ events
@@ -158,6 +159,10 @@ class LabelCycleWorkflow:
                     self._notify(apply(state, envelope, workflow.now().date()))
                     await self._report_to_network(state, envelope)
                 self._changed = True
+                workflow.logger.info("event applied", extra={
+                    "candidate": state.candidate.id, "certification_body": state.candidate.certification_body,
+                    "event_type": envelope.event.type, "event_id": envelope.event_id, "actor": envelope.actor,
+                    "phase": state.phase.value})
             return Receipt(
                 event_id=envelope.event_id, duplicate=duplicate, phase=state.phase, label_status=state.label_status,
                 summary=next((e.summary for e in reversed(state.timeline) if e.event_id == envelope.event_id), ""),
@@ -213,6 +218,9 @@ class LabelCycleWorkflow:
         """Send notifications without waiting: a down outbox is retried, never blocks a deadline."""
         info = workflow.info()
         for note in notes:
+            if self._state is not None:
+                workflow.logger.info(note.kind, extra={"candidate": self._state.candidate.id, "key": note.key,
+                                                       "certification_body": self._state.candidate.certification_body})
             self._sending.append(workflow.start_activity(
                 send_notification, NotificationRequest(cycle_id=info.workflow_id, run_id=info.run_id, notification=note),
                 start_to_close_timeout=timedelta(seconds=30), schedule_to_close_timeout=timedelta(days=30),
