@@ -24,7 +24,6 @@ from .search import SearchAttributes
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarRequest, resolve_calendar
     from activities.network import LocalCycleRequest, NetworkActivities
-    from activities.notify import NotificationRequest, send_notification
     from activities.rules import RulesRequest, load_rules_edition
     from spplus.lifecycle import Candidate, EventRefused, LabelStatus, Notification, next_wakeup
     from spplus.lifecycle.state import TimelineEntry
@@ -32,12 +31,13 @@ with workflow.unsafe.imports_passed_through():
     from spplus.network.events import CentralCandidate, CentralEnvelope, LocalOutcome, LocalService
     from spplus.network.state import CentralPhase, CentralState
 
-    from .cycle import NOTIFY_RETRY, RULES_TIMEOUT, LabelCycleWorkflow, _midnight
+    from .cycle import RULES_TIMEOUT, LabelCycleWorkflow, _midnight, start_notifications
 
 start_local_cycle = NetworkActivities.start_local_cycle
 
 
-IDLE_WAKEUP = timedelta(days=365)
+# An engine operating parameter, not a label rule: how long a central cycle sleeps when nothing is due.
+IDLE_WAKEUP = timedelta(hours=24 * 365)
 
 
 def central_workflow_id(central_id: str) -> str:
@@ -149,11 +149,7 @@ class CentralCycleWorkflow:
         for local_id, notice in effects.tell_locals.items():
             handle = workflow.get_external_workflow_handle(f"cycle-{local_id}")
             self._sending.append(asyncio.ensure_future(handle.signal(LabelCycleWorkflow.network_notice, notice)))
-        info = workflow.info()
-        for note in effects.notes:
-            self._sending.append(workflow.start_activity(
-                send_notification, NotificationRequest(cycle_id=info.workflow_id, run_id=info.run_id, notification=note),
-                start_to_close_timeout=timedelta(seconds=30), schedule_to_close_timeout=timedelta(days=30), retry_policy=NOTIFY_RETRY))
+        self._sending += start_notifications(effects.notes)
         self._changed = True
 
     async def _start_local(self, state: CentralState, local: LocalService) -> None:

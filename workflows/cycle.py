@@ -71,9 +71,24 @@ class Receipt(BaseModel):
     open_deadlines: list[DeadlineView]
 
 
+# Engine operating parameters, not label rules: how long an activity may take, and how long a
+# notification is retried (backing off to every 30 minutes) before it is given up.
 RULES_TIMEOUT = timedelta(seconds=60)
 NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
                            maximum_interval=timedelta(minutes=30))
+NOTIFY_GIVE_UP = timedelta(hours=24 * 30)
+
+
+def start_notifications(notes: list[Notification]) -> list[asyncio.Future[bool]]:
+    """Send notifications without waiting: a down outbox is retried, and never blocks a deadline."""
+    info = workflow.info()
+    return [
+        workflow.start_activity(
+            send_notification, NotificationRequest(cycle_id=info.workflow_id, run_id=info.run_id, notification=note),
+            start_to_close_timeout=timedelta(seconds=30), schedule_to_close_timeout=NOTIFY_GIVE_UP, retry_policy=NOTIFY_RETRY,
+        )
+        for note in notes
+    ]
 
 
 _midnight = midnight
@@ -215,18 +230,11 @@ class LabelCycleWorkflow:
 
     # ------------------------------------------------------------------ effects
     def _notify(self, notes: list[Notification]) -> None:
-        """Send notifications without waiting: a down outbox is retried, never blocks a deadline."""
-        info = workflow.info()
         for note in notes:
             if self._state is not None:
                 workflow.logger.info(note.kind, extra={"candidate": self._state.candidate.id, "key": note.key,
                                                        "certification_body": self._state.candidate.certification_body})
-            self._sending.append(workflow.start_activity(
-                send_notification, NotificationRequest(cycle_id=info.workflow_id, run_id=info.run_id, notification=note),
-                start_to_close_timeout=timedelta(seconds=30), schedule_to_close_timeout=timedelta(days=30),
-                retry_policy=NOTIFY_RETRY,
-            ))
-        self._sending = [f for f in self._sending if not f.done()]
+        self._sending = [f for f in self._sending if not f.done()] + start_notifications(notes)
 
     def _publish(self, state: CycleState) -> None:
         due = [d.due for d in state.open_deadlines()]
