@@ -37,6 +37,7 @@ from temporalio.worker import Replayer, Worker  # noqa: E402
 
 import workflows  # noqa: E402
 from bench.baseline import Baseline  # noqa: E402
+from tests.temporal_cycles.steps import one_day_cycle  # noqa: E402
 from spplus import client as engine  # noqa: E402
 from spplus import search_attributes  # noqa: E402
 from spplus.lifecycle import Candidate  # noqa: E402
@@ -44,23 +45,6 @@ from spplus.settings import temporal_cli  # noqa: E402
 from worker import build_worker, workflow_runner  # noqa: E402
 
 QUEUE = "bench"
-DOSSIER = ["identification", "organisation-chart", "training-plan", "self-assessment", "user-sampling-method",
-           "survey-results", "improvement-plan", "quality-indicators"]
-
-
-def one_day_cycle(today: str) -> list[dict]:
-    return [
-        {"type": "self_assessment", "done_on": today},
-        {"type": "survey", "kind": "user", "closed_on": today, "solicited": 1000, "summary": {"note": 75, "admissible": 150}},
-        {"type": "survey", "kind": "agent", "closed_on": today, "solicited": 40, "summary": {"note": 55, "admissible": 30}},
-        {"type": "audit_dates", "visit_start": today, "visit_end": today, "sites": ["hdv"]},
-        {"type": "dossier", "received_on": today, "contents": DOSSIER},
-        {"type": "audit_plan", "sent_on": today, "auditors": ["C. Durand"]},
-        {"type": "visit", "scores": {"engagements": {str(n): 60 for n in range(1, 9)}}},
-        {"type": "report", "sent_on": today, "received_on": today},
-        {"type": "observations", "received_on": today, "text": "none"},
-        {"type": "decision", "decided_on": today, "tier": "bronze"},
-    ]
 
 
 def candidate(today) -> Candidate:

@@ -23,11 +23,10 @@ from spplus import search_attributes
 from spplus.lifecycle import Candidate
 from spplus.settings import PROJECT_ROOT, Settings, temporal_cli
 
+from .temporal_cycles.steps import one_day_cycle
 from .test_engine_restart import free_port
 
 QUEUE = "kill-test"
-DOSSIER = ["identification", "organisation-chart", "training-plan", "self-assessment", "user-sampling-method",
-           "survey-results", "improvement-plan", "quality-indicators"]
 
 
 @pytest.fixture
@@ -73,21 +72,6 @@ class Worker:
         self.process.wait(timeout=30)
 
 
-def events(today: str) -> list[dict]:
-    return [
-        {"type": "self_assessment", "done_on": today},
-        {"type": "survey", "kind": "user", "closed_on": today, "solicited": 1000, "summary": {"note": 75, "admissible": 150}},
-        {"type": "survey", "kind": "agent", "closed_on": today, "solicited": 40, "summary": {"note": 55, "admissible": 30}},
-        {"type": "audit_dates", "visit_start": today, "visit_end": today, "sites": ["hdv"]},
-        {"type": "dossier", "received_on": today, "contents": DOSSIER},
-        {"type": "audit_plan", "sent_on": today, "auditors": ["C. Durand"]},
-        {"type": "visit", "scores": {"engagements": {str(n): 60 for n in range(1, 9)}}},
-        {"type": "report", "sent_on": today, "received_on": today},
-        {"type": "observations", "received_on": today, "text": "none"},
-        {"type": "decision", "decided_on": today, "tier": "bronze"},
-    ]
-
-
 async def wait_open(client, candidate_id: str) -> None:
     for _ in range(200):
         if await engine.get_state(client, candidate_id) is not None:
@@ -108,7 +92,7 @@ async def test_a_killed_worker_loses_no_cycle_and_changes_no_result(server) -> N
     worker = Worker(address, data)
     worker.start()
     today = datetime.now(timezone.utc).date()
-    steps = events(today.isoformat())
+    steps = one_day_cycle(today.isoformat())
 
     def candidate(name: str) -> Candidate:
         return Candidate(id=name, name="Mairie", sites=[{"id": "hdv", "name": "Hôtel de ville"}], agents_in_contact=40,

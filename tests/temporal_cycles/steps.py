@@ -47,3 +47,19 @@ async def audit(cycle, visit: date, score: float, tier: str | None, *, kind: str
         decision["reason"] = reason
     await cycle.send(decision)
     return decided
+
+
+def one_day_cycle(today: str) -> list[dict[str, Any]]:
+    """A whole initial labelling in one day (a visit may be dated today): prerequisites to decision."""
+    return [
+        {"type": "self_assessment", "done_on": today},
+        {"type": "survey", "kind": "user", "closed_on": today, "solicited": 1000, "summary": {"note": 75, "admissible": 150}},
+        {"type": "survey", "kind": "agent", "closed_on": today, "solicited": 40, "summary": {"note": 55, "admissible": 30}},
+        {"type": "audit_dates", "visit_start": today, "visit_end": today, "sites": ["hdv"]},
+        {"type": "dossier", "received_on": today, "contents": DOSSIER},
+        {"type": "audit_plan", "sent_on": today, "auditors": ["C. Durand"]},
+        {"type": "visit", "scores": scores(60)},
+        {"type": "report", "sent_on": today, "received_on": today},
+        {"type": "observations", "received_on": today, "text": "none"},
+        {"type": "decision", "decided_on": today, "tier": "bronze"},
+    ]
