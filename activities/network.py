@@ -26,13 +26,13 @@ class NetworkActivities:
 
     @activity.defn
     async def start_local_cycle(self, request: LocalCycleRequest) -> str:
-        from spplus.client import _initial_search, cycle_id
+        from spplus.client import initial_search_attributes, cycle_id
         from workflows.cycle import CycleStart, LabelCycleWorkflow
 
         handle = await self.client.start_workflow(
             LabelCycleWorkflow.run, CycleStart(candidate=request.candidate, actor="engine"),
             id=cycle_id(request.candidate.id), task_queue=activity.info().task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE, search_attributes=_initial_search(request.candidate),
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE, search_attributes=initial_search_attributes(request.candidate),
         )
         return handle.result_run_id or ""

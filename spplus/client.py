@@ -64,7 +64,7 @@ async def start_candidacy(client: Client, candidate: Candidate, task_queue: str,
             LabelCycleWorkflow.run, CycleStart(candidate=candidate, edition=edition, actor=actor),
             id=cycle_id(candidate.id), task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-            search_attributes=_initial_search(candidate),
+            search_attributes=initial_search_attributes(candidate),
         )
     except WorkflowAlreadyStartedError:
         view = await get_state(client, candidate.id)
@@ -75,7 +75,7 @@ async def start_candidacy(client: Client, candidate: Candidate, task_queue: str,
                           "id", "conflict") from None
 
 
-def _initial_search(candidate: Candidate) -> Any:
+def initial_search_attributes(candidate: Candidate) -> Any:
     from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
     return TypedSearchAttributes([
@@ -216,7 +216,7 @@ async def start_central(client: Client, candidate: Any, task_queue: str, edition
         return await client.start_workflow(
             CentralCycleWorkflow.run, CentralStart(candidate=candidate, edition=edition),
             id=central_workflow_id(candidate.id), task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE, search_attributes=_initial_search(candidate),
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE, search_attributes=initial_search_attributes(candidate),
         )
     except WorkflowAlreadyStartedError:
         view = await get_central_state(client, candidate.id)

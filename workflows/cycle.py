@@ -109,7 +109,7 @@ class LabelCycleWorkflow:
     @workflow.run
     async def run(self, start: CycleStart) -> CycleOutcome:
         if self._state is None:
-            self._state = await self._open(start)
+            self._state = await self._pin_rules_and_begin(start)
         state = self._state
         while not state.finished and not state.continue_as_new:
             self._publish(state)
@@ -138,7 +138,7 @@ class LabelCycleWorkflow:
             edition=state.edition,
         )
 
-    async def _open(self, start: CycleStart) -> CycleState:
+    async def _pin_rules_and_begin(self, start: CycleStart) -> CycleState:
         """Load and pin the rules and the calendar, then open the cycle (or the renewal's next one)."""
         previous = start.state
         candidate = renewed_candidate(previous, start.renewal) if previous and start.renewal else start.candidate

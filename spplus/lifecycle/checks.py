@@ -14,7 +14,7 @@ from typing import Any
 from ..deadlines import age_check
 from ..surveys import SurveyDataError, SurveyKind, SurveyResult, read_survey_csv, score_survey, summary_result
 from ..tiers import propose_tier, tier_rank
-from .common import ENDED, audit_key, EventRefused, known_ids, not_before, not_future, refuse
+from .common import ENDED, EventRefused, audit_key, check_reason, check_report_dates, known_ids, not_before, not_future, refuse
 from .events import (
     ActionPlan, Appeal, AppealDecision, AuditDates, AuditKind, AuditPlan, ComplementsRequested, Decision, Dossier,
     Envelope, Observations, PerimeterExtension, RenewalRequested, Report, RulesEditionChange, SelfAssessment, Suspension, SuspensionLifted, SurveyResults, Visit,
@@ -193,9 +193,7 @@ def _check_report(state: CycleState, event: Report, today: date) -> None:
         refuse("the report follows the visit: record the visit and its scores first")
     if audit.report_received is not None:
         refuse("the report of this audit is already recorded")
-    not_before(event.sent_on, audit.visit_end, "sent_on", "the end of the visit")
-    not_before(event.received_on, event.sent_on, "received_on", "the day it was sent")
-    not_future(event.received_on, today, "received_on", "a report received")
+    check_report_dates(event.sent_on, event.received_on, audit.visit_end, today)
 
 
 def _check_observations(state: CycleState, event: Observations, today: date) -> None:
@@ -248,9 +246,7 @@ def _check_action_plan(state: CycleState, event: ActionPlan, today: date) -> Non
 def _check_suspension(state: CycleState, event: Suspension, today: date) -> None:
     if state.label_status != LabelStatus.valid:
         refuse(f"only a valid label can be suspended; this label is {state.label_status.value}")
-    reasons = known_ids(state.rules.procedures.suspension_reasons.at(event.effective))
-    if event.reason not in reasons:
-        refuse(f"reason: unknown suspension reason {event.reason!r}; the reasons are {', '.join(reasons)} (§5.3.1)", "reason")
+    check_reason(state.rules.procedures.suspension_reasons.at(event.effective), event.reason, "suspension", "§5.3.1")
     not_future(event.effective, today, "effective", "a suspension")
     assert state.attestation is not None
     not_before(event.effective, state.attestation.valid_from, "effective", "the label's start")
@@ -267,9 +263,7 @@ def _check_lift(state: CycleState, event: SuspensionLifted, today: date) -> None
 def _check_withdrawal(state: CycleState, event: Withdrawal, today: date) -> None:
     if state.label_status not in (LabelStatus.valid, LabelStatus.suspended):
         refuse(f"only a label that holds can be withdrawn; this label is {state.label_status.value}")
-    reasons = known_ids(state.rules.procedures.withdrawal_reasons.at(event.effective))
-    if event.reason not in reasons:
-        refuse(f"reason: unknown withdrawal reason {event.reason!r}; the reasons are {', '.join(reasons)} (§5.3.2)", "reason")
+    check_reason(state.rules.procedures.withdrawal_reasons.at(event.effective), event.reason, "withdrawal", "§5.3.2")
     not_future(event.effective, today, "effective", "a withdrawal")
     assert state.attestation is not None
     not_before(event.effective, state.attestation.valid_from, "effective", "the label's start")

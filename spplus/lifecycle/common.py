@@ -124,3 +124,17 @@ def known_ids(items: list[Any]) -> list[str]:
     return [item.id for item in items]
 
 
+def check_reason(items: list[Any], reason: str, what: str, section: str) -> None:
+    """A suspension or withdrawal names one of the reasons the rules list (procedures.yaml)."""
+    reasons = known_ids(items)
+    if reason not in reasons:
+        refuse(f"reason: unknown {what} reason {reason!r}; the reasons are {', '.join(reasons)} ({section})", "reason")
+
+
+def check_report_dates(sent_on: date, received_on: date, visit_end: date, today: date) -> None:
+    """A report is sent after the visit, received after it was sent, and not in the future (§3.7.1, §3.7.2)."""
+    not_before(sent_on, visit_end, "sent_on", "the end of the visit")
+    not_before(received_on, sent_on, "received_on", "the day it was sent")
+    not_future(received_on, today, "received_on", "a report received")
+
+

@@ -24,8 +24,8 @@ from ..calendar import WorkingCalendar
 from ..central import central_decision, draw_sample, required_labelled, sample_size, services_to_add, year_outcome
 from ..deadlines import delay_date, window_dates
 from ..lifecycle.common import (
-    ONE_DAY, EventRefused, Notification, cancel, close_deadline, known_ids, log, not_before, not_future, refuse,
-    set_deadline, tier_label,
+    ONE_DAY, EventRefused, Notification, cancel, check_reason, check_report_dates, close_deadline, log,
+    not_before, not_future, refuse, set_deadline, tier_label,
 )
 from ..lifecycle.days import advance
 from ..lifecycle.events import AuditPlan, Report, Suspension, SuspensionLifted, Withdrawal
@@ -189,9 +189,7 @@ def _check_report(state: CentralState, event: Report, today: date) -> None:
         refuse("the report follows the visit: record the control points first")
     if audit.report_received is not None:
         refuse("the report of this audit is already recorded")
-    not_before(event.sent_on, audit.visit_end, "sent_on", "the end of the visit")
-    not_before(event.received_on, event.sent_on, "received_on", "the day it was sent")
-    not_future(event.received_on, today, "received_on", "a report received")
+    check_report_dates(event.sent_on, event.received_on, audit.visit_end, today)
 
 
 def _check_corrective(state: CentralState, event: CorrectiveActions, today: date) -> None:
@@ -257,9 +255,7 @@ def _check_action_plan(state: CentralState, event: CentralActionPlan, today: dat
 def _check_suspension(state: CentralState, event: Suspension, today: date) -> None:
     if state.label_status != LabelStatus.valid:
         refuse(f"only a valid label can be suspended; this label is {state.label_status.value}")
-    reasons = known_ids(state.rules.procedures.suspension_reasons.at(event.effective))
-    if event.reason not in reasons:
-        refuse(f"reason: unknown suspension reason {event.reason!r}; the reasons are {', '.join(reasons)}", "reason")
+    check_reason(state.rules.procedures.suspension_reasons.at(event.effective), event.reason, "suspension", "§5.3.1")
     not_future(event.effective, today, "effective", "a suspension")
 
 
@@ -272,9 +268,7 @@ def _check_lift(state: CentralState, event: SuspensionLifted, today: date) -> No
 def _check_withdrawal(state: CentralState, event: Withdrawal, today: date) -> None:
     if state.label_status not in (LabelStatus.valid, LabelStatus.suspended):
         refuse(f"only a label that holds can be withdrawn; this label is {state.label_status.value}")
-    reasons = known_ids(state.rules.procedures.withdrawal_reasons.at(event.effective))
-    if event.reason not in reasons:
-        refuse(f"reason: unknown withdrawal reason {event.reason!r}; the reasons are {', '.join(reasons)}", "reason")
+    check_reason(state.rules.procedures.withdrawal_reasons.at(event.effective), event.reason, "withdrawal", "§5.3.2")
     not_future(event.effective, today, "effective", "a withdrawal")
 
 
