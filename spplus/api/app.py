@@ -30,7 +30,7 @@ from ..lifecycle import Candidate
 from ..lifecycle.events import CycleEvent
 from ..lifecycle.state import TimelineEntry
 from ..lifecycle.views import CycleView
-from ..rules.loader import RuleSetInvalid, load_rules
+from ..rules.loader import RuleSetInvalid, load_rules, load_rules_cached
 from ..rules.models import RULE_FILES
 from ..settings import Settings
 from .tokens import Role, Token, TokenStore
@@ -259,7 +259,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         out = []
         client = await temporal()
         for folder in edition_folders(settings):
-            rules = load_rules(folder)
+            rules = load_rules_cached(folder)
             count = await client.count_workflows(engine.list_query(edition=rules.edition_id))
             out.append(EditionSummary(edition=rules.edition_id, content_hash=rules.content_hash,
                                       title=rules.edition.title, running_cycles=count.count))
@@ -283,7 +283,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
                                       for e in exc.errors]) from None
             from activities.rules import edition_folders
 
-            taken = {load_rules(f).edition_id for f in edition_folders(settings)}
+            taken = {load_rules_cached(f).edition_id for f in edition_folders(settings)}
             if rules.edition_id in taken:
                 raise Problem(409, "Conflict", f"edition {rules.edition_id} exists; an edition is never overwritten", "files")
             target = settings.editions_dir / rules.edition_id
@@ -299,7 +299,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         require(who, request, Role.ditp)
         from activities.rules import edition_folders
 
-        known = [load_rules(folder).edition_id for folder in edition_folders(settings)]
+        known = [load_rules_cached(folder).edition_id for folder in edition_folders(settings)]
         if change.edition not in known:
             raise Problem(422, "Refused", f"edition: unknown edition {change.edition!r}; the editions are {', '.join(known)}", "edition")
         return await engine.send_event(await temporal(), candidate_id,
