@@ -2,9 +2,9 @@
 
 from .calendar import CalendarRequest, resolve_calendar
 from .network import LocalCycleRequest, NetworkActivities
-from .notify import NotificationRequest, send_notification
-from .rules import RulesRequest, load_rules_edition
+from .notify import NotificationBatch, NotificationRequest, send_notification, send_notifications
+from .rules import PinnedRules, PinRequest, RulesRequest, load_rules_edition, pin_rules_and_calendar
 
-ALL = [load_rules_edition, resolve_calendar, send_notification]
+ALL = [pin_rules_and_calendar, load_rules_edition, resolve_calendar, send_notifications, send_notification]
 
-__all__ = ["ALL", "LocalCycleRequest", "NetworkActivities", "CalendarRequest", "NotificationRequest", "RulesRequest", "load_rules_edition", "resolve_calendar", "send_notification"]
+__all__ = ["ALL", "LocalCycleRequest", "NetworkActivities", "CalendarRequest", "NotificationBatch", "NotificationRequest", "PinRequest", "PinnedRules", "RulesRequest", "load_rules_edition", "pin_rules_and_calendar", "resolve_calendar", "send_notification", "send_notifications"]

@@ -27,7 +27,8 @@ class NetworkActivities:
     @activity.defn
     async def start_local_cycle(self, request: LocalCycleRequest) -> str:
         from spplus.client import initial_search_attributes, cycle_id
-        from workflows.cycle import CycleStart, LabelCycleWorkflow
+        from spplus.lifecycle.messages import CycleStart
+        from workflows.cycle import LabelCycleWorkflow
 
         handle = await self.client.start_workflow(
             LabelCycleWorkflow.run, CycleStart(candidate=request.candidate, actor="engine"),

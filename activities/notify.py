@@ -28,22 +28,52 @@ class NotificationRequest(BaseModel):
     notification: Notification
 
 
+class NotificationBatch(BaseModel):
+    """The notes one step of a cycle produced, sent by one activity."""
+
+    cycle_id: str
+    run_id: str
+    notifications: list[Notification]
+
+
 class Notifier(Protocol):
     def send(self, request: NotificationRequest) -> bool: ...
 
 
 class FileOutbox:
-    """One JSON line per notification; a line already written for the same (cycle, key) is not repeated."""
+    """One JSON line per notification; a line already written for the same (cycle, key) is not repeated.
+
+    The ids already written are indexed once and then followed by offset, so a send costs the same
+    with ten lines in the file or a million; lines appended by another worker are read on the next send.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._sent: set[str] = set()
+        self._indexed = 0  # bytes of the file already read into _sent
+
+    def _catch_up(self) -> None:
+        if not self.path.exists():
+            self._sent, self._indexed = set(), 0
+            return
+        if self.path.stat().st_size < self._indexed:  # the file was rotated or emptied: index it afresh
+            self._sent, self._indexed = set(), 0
+        with self.path.open("rb") as source:
+            source.seek(self._indexed)
+            chunk = source.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written is read next time
+        for line in complete.splitlines():
+            if line.strip():
+                self._sent.add(json.loads(line).get("id"))
+        self._indexed += len(complete)
 
     def send(self, request: NotificationRequest) -> bool:
         if os.environ.get("SPPLUS_OUTBOX_DOWN"):  # fault injection for tests and drills
             raise ConnectionError("the notification outbox is unavailable")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._catch_up()
         ident = f"{request.cycle_id}/{request.notification.key}"
-        if self.path.exists() and any(json.loads(line).get("id") == ident for line in self.path.read_text().splitlines() if line):
+        if ident in self._sent:
             return False
         line = {"id": ident, "cycle_id": request.cycle_id, **request.notification.model_dump(mode="json")}
         with self.path.open("a", encoding="utf-8") as out:
@@ -51,8 +81,14 @@ class FileOutbox:
         return True
 
 
+_OUTBOXES: dict[Path, FileOutbox] = {}
+
+
 def default_notifier() -> Notifier:
-    return FileOutbox(Settings.from_env().outbox)
+    path = Settings.from_env().outbox
+    if path not in _OUTBOXES:
+        _OUTBOXES[path] = FileOutbox(path)
+    return _OUTBOXES[path]
 
 
 @activity.defn
@@ -61,4 +97,13 @@ async def send_notification(request: NotificationRequest) -> bool:
     log.info("notification", workflow_id=request.cycle_id, run_id=request.run_id, sent=sent,
              kind=request.notification.kind, key=request.notification.key, subject=request.notification.subject,
              recipients=request.notification.recipients)
+    return sent
+
+
+@activity.defn
+async def send_notifications(batch: NotificationBatch) -> int:
+    """Send each note of the batch; a retry after a partial failure skips those already written."""
+    sent = 0
+    for note in batch.notifications:
+        sent += await send_notification(NotificationRequest(cycle_id=batch.cycle_id, run_id=batch.run_id, notification=note))
     return sent

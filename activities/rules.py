@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from spplus.rules.loader import RuleSetInvalid, load_rules
+from spplus.rules.loader import RuleSetInvalid, load_rules_cached
+from spplus.calendar import WorkingCalendar
+from spplus.holiday_source import working_calendar
 from spplus.rules.models import RuleSet
 from spplus.settings import Settings
 
 
 class RulesRequest(BaseModel):
     edition: str | None = None  # None: the edition in force in the rules folder
+
+
+class PinRequest(BaseModel):
+    """What a cycle pins when it opens: an edition, and its territory's working days over some years."""
+
+    edition: str | None = None
+    territory: str
+    first_year: int
+    last_year: int
+    at: date
+
+
+class PinnedRules(BaseModel):
+    rules: RuleSet
+    calendar: WorkingCalendar
 
 
 def edition_folders(settings: Settings) -> list[Path]:
@@ -28,7 +46,7 @@ def edition_folders(settings: Settings) -> list[Path]:
 def find_edition(settings: Settings, edition: str | None) -> RuleSet:
     seen = []
     for folder in edition_folders(settings):
-        rules = load_rules(folder)
+        rules = load_rules_cached(folder)
         if edition is None or rules.edition_id == edition:
             return rules
         seen.append(rules.edition_id)
@@ -44,3 +62,18 @@ async def load_rules_edition(request: RulesRequest) -> RuleSet:
         raise ApplicationError(f"the rules are refused:\n{exc}", type="RuleSetInvalid", non_retryable=True) from None
     except LookupError as exc:
         raise ApplicationError(str(exc), type="UnknownEdition", non_retryable=True) from None
+
+
+@activity.defn
+async def pin_rules_and_calendar(request: PinRequest) -> PinnedRules:
+    """The edition and the territory's calendar in one step (run as a local activity: no extra round trip).
+
+    Cycles opened before this existed ran `load_rules_edition` then `resolve_calendar`; both stay
+    registered so that their histories replay.
+    """
+    rules = await load_rules_edition(RulesRequest(edition=request.edition))
+    try:
+        calendar = working_calendar(rules, request.territory, request.first_year, request.last_year, request.at)
+    except KeyError as exc:
+        raise ApplicationError(str(exc.args[0]), type="UnknownTerritory", non_retryable=True) from None
+    return PinnedRules(rules=rules, calendar=calendar)

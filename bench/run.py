@@ -61,8 +61,6 @@ async def throughput(client, concurrency: int, cycles: int, real: bool) -> dict[
         if real:
             cand = candidate(today)
             await engine.start_candidacy(client, cand, QUEUE)
-            while await engine.get_state(client, cand.id) is None:
-                await asyncio.sleep(0.01)
             for number, event in enumerate(events):
                 started = time.perf_counter()
                 await engine.send_event(client, cand.id, event, f"{cand.id}-{number}")

@@ -5,6 +5,7 @@ Used by the command line (and the HTTP API later); not part of the pure core.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -49,13 +50,15 @@ async def start_candidacy(client: Client, candidate: Candidate, task_queue: str,
                           actor: str = "certification-body") -> WorkflowHandle[Any, Any]:
     """Start a candidate's cycle. Refused while a previous cycle of the candidate is still running,
     which includes a refused one until its new-application date (§3.8.1)."""
-    from workflows.cycle import CycleStart, LabelCycleWorkflow
+    from workflows.cycle import LabelCycleWorkflow
+
+    from .lifecycle.messages import CycleStart
 
     if candidate.authority is not None:
         from .perimeter import perimeter_problems
-        from .rules.loader import load_rules
+        from .rules.loader import load_rules_cached
 
-        problems = perimeter_problems(load_rules(Settings.from_env().rules_dir), candidate.authority,
+        problems = perimeter_problems(load_rules_cached(Settings.from_env().rules_dir), candidate.authority,
                                       {s.id: s.domains for s in candidate.sites}, date.today())
         if problems:
             raise EngineError("the declared perimeter is refused: " + "; ".join(problems), "authority", "invalid")
@@ -96,8 +99,31 @@ async def send_event(client: Client, candidate_id: str, event: dict[str, Any] | 
     return await _execute(handle, LabelCycleWorkflow.record, envelope, candidate_id)
 
 
+# How long an event sent right after a start waits for the cycle to pin its rules (a few
+# milliseconds as a rule; longer only when a worker is down or busy), and how often it asks.
+OPENING_WAIT = 10.0
+OPENING_POLL = (0.005, 0.25)  # first pause, longest pause (seconds), doubling in between
+
+
 async def _execute(handle: WorkflowHandle[Any, Any], update: Any, envelope: Any, target: str) -> Any:
-    """Send an event as a Temporal update whose id is the event's: a retry is answered, never re-applied."""
+    """Send an event as a Temporal update whose id is the event's: a retry is answered, never re-applied.
+
+    A cycle refuses events while it opens (its rules are being pinned); such an event is sent
+    again a moment later rather than refused to the user, who has nothing to correct.
+    """
+    loop = asyncio.get_running_loop()
+    give_up, pause = loop.time() + OPENING_WAIT, OPENING_POLL[0]
+    while True:
+        try:
+            return await _execute_once(handle, update, envelope, target)
+        except EngineError as exc:
+            if exc.kind != "CycleNotReady" or loop.time() + pause > give_up:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, OPENING_POLL[1])
+
+
+async def _execute_once(handle: WorkflowHandle[Any, Any], update: Any, envelope: Any, target: str) -> Any:
     try:
         return await handle.execute_update(update, envelope, id=envelope.event_id)
     except WorkflowUpdateFailedError as exc:

@@ -1,7 +1,7 @@
 """A local cycle's story rebuilt from its Temporal event history, not from a query of live state.
 
 The history holds everything that happened: the start input, the rules and calendar the
-activities returned, each accepted update (who sent what), each signal and each timer that
+activities returned (a local activity's marker since the patch), each accepted update (who sent what), each signal and each timer that
 fired, each with its time. Folding them, in order, through the same pure cycle the workflow
 runs gives the timeline again — for a closed cycle, and across continue-as-new (every run's
 history, in order).
@@ -9,6 +9,7 @@ history, in order).
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -43,7 +44,7 @@ async def fetch_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
 
 def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
     """The cycle's state after folding every run's history through the pure cycle."""
-    from workflows.cycle import CycleStart  # the start input's model; imports no Temporal worker code
+    from .lifecycle.messages import CycleStart
 
     state: CycleState | None = None
     for history in histories:
@@ -72,6 +73,11 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
                     opening = [_decode(attributes.result.payloads, RuleSet)]
                 elif name == "resolve_calendar" and opening:
                     opening.append(_decode(attributes.result.payloads, WorkingCalendar))
+            elif kind == EventType.EVENT_TYPE_MARKER_RECORDED:
+                # A marker is a command of the task just completed: the cycle opened in that task.
+                pinned = _pinned(event)
+                if pinned is not None and (state is None or start.renewal is not None):
+                    state, start = _open(start, pinned.rules, pinned.calendar, today), start.model_copy(update={"renewal": None})
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED and state is not None:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request
                 envelope: Envelope = _decode(request.input.args.payloads, Envelope)
@@ -92,17 +98,33 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
                 touched = True
             elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
                 if len(opening) == 2 and (state is None or start.renewal is not None):
-                    rules, calendar = opening
-                    candidate = renewed_candidate(start.state, start.renewal) if start.state and start.renewal else start.candidate
-                    state = open_cycle(candidate, rules, calendar, today, previous=start.state if start.renewal else None,
-                                       actor=start.actor)
-                    opening, start = [], start.model_copy(update={"renewal": None})
+                    state, start = _open(start, *opening, today), start.model_copy(update={"renewal": None})
+                    opening = []
                 elif touched and state is not None:
                     advance(state, today)  # what the workflow's loop does after each wake
                 touched = False
         if state is not None and state.continue_as_new:
             state.continue_as_new, state.renewal_request = False, None
     return state
+
+
+def _open(start: Any, rules: RuleSet, calendar: WorkingCalendar, today: date) -> CycleState:
+    """What the workflow does once its rules are pinned: open the cycle, or the renewal's next one."""
+    candidate = renewed_candidate(start.state, start.renewal) if start.state and start.renewal else start.candidate
+    return open_cycle(candidate, rules, calendar, today, previous=start.state if start.renewal else None, actor=start.actor)
+
+
+def _pinned(event: HistoryEvent) -> Any:
+    """The rules and calendar a cycle pinned by its local activity (cycles opened since the patch)."""
+    from activities.rules import PinnedRules
+
+    marker = event.marker_recorded_event_attributes
+    if marker.marker_name != "core_local_activity" or "data" not in marker.details or "result" not in marker.details:
+        return None
+    data = json.loads(marker.details["data"].payloads[0].data)
+    if data.get("activity_type") != "pin_rules_and_calendar":
+        return None
+    return _decode(marker.details["result"].payloads, PinnedRules)
 
 
 def rebuild_timeline(histories: list[WorkflowHistory]) -> list[TimelineEntry]:

@@ -13,25 +13,26 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 
-from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from .search import SearchAttributes
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import CalendarRequest, resolve_calendar
     from activities.network import LocalCycleRequest, NetworkActivities
-    from activities.rules import RulesRequest, load_rules_edition
-    from spplus.lifecycle import Candidate, EventRefused, LabelStatus, Notification, next_wakeup
+    from spplus.lifecycle import Candidate, EventRefused, Notification, next_wakeup
     from spplus.lifecycle.state import TimelineEntry
     from spplus.network import machine
-    from spplus.network.events import CentralCandidate, CentralEnvelope, LocalOutcome, LocalService
-    from spplus.network.state import CentralPhase, CentralState
+    from spplus.network.events import CentralEnvelope, LocalOutcome, LocalService
+    from spplus.network.state import CentralState
+    from spplus.network.messages import CentralOutcome, CentralReceipt, CentralStart, CentralView
 
-    from .cycle import RULES_TIMEOUT, LabelCycleWorkflow, _midnight, start_notifications
+    from .cycle import LabelCycleWorkflow, _midnight
+    from .notifications import start_notifications
+    from .pinning import RULES_TIMEOUT, pin_rules
+    from spplus.rules.shared import shared
 
 start_local_cycle = NetworkActivities.start_local_cycle
 
@@ -44,50 +45,13 @@ def central_workflow_id(central_id: str) -> str:
     return f"central-{central_id}"
 
 
-class CentralStart(BaseModel):
-    candidate: CentralCandidate | None = None
-    edition: str | None = None
-    state: CentralState | None = None
-
-
-class CentralOutcome(BaseModel):
-    central: str
-    phase: CentralPhase
-    label_status: LabelStatus
-    tier: str | None
-    new_application_from: date | None
-    withdrawal: dict[str, str] | None
-
-
-class CentralReceipt(BaseModel):
-    event_id: str
-    duplicate: bool
-    phase: CentralPhase
-    summary: str
-
-
-class CentralView(BaseModel):
-    central: str
-    name: str
-    phase: CentralPhase
-    label_status: LabelStatus
-    year: int
-    network_size: int
-    samples: list[dict[str, object]]
-    results: dict[str, str | None]
-    attestation: dict[str, object] | None
-    open_deadlines: list[dict[str, object]]
-    edition: str
-    new_application_from: date | None
-    withdrawal: dict[str, str] | None
-    breaches: int
-
-
 @workflow.defn(name="CentralLabelCycle")
 class CentralCycleWorkflow:
     @workflow.init
     def __init__(self, start: CentralStart) -> None:
         self._state: CentralState | None = start.state
+        if start.state is not None:
+            start.state.rules = shared(start.state.rules)  # carried through continue-as-new: one copy per edition
         self._changed = False
         self._lock = asyncio.Lock()
         self._sending: list[asyncio.Future[object]] = []
@@ -97,13 +61,8 @@ class CentralCycleWorkflow:
     async def run(self, start: CentralStart) -> CentralOutcome:
         if self._state is None:
             assert start.candidate is not None
-            rules = await workflow.execute_activity(load_rules_edition, RulesRequest(edition=start.edition),
-                                                    start_to_close_timeout=RULES_TIMEOUT)
             today = workflow.now().date()
-            calendar = await workflow.execute_activity(
-                resolve_calendar, CalendarRequest(rules=rules, territory=start.candidate.territory,
-                                                  first_year=today.year - 1, last_year=today.year + 5, at=today),
-                start_to_close_timeout=RULES_TIMEOUT)
+            rules, calendar = await pin_rules(start.edition, start.candidate.territory, today.year - 1, today.year + 5, today)
             self._state, effects = machine.open_central(start.candidate, rules, calendar, today, self._seed)
             await self._carry_out(effects)
         state = self._state

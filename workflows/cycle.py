@@ -14,81 +14,28 @@ The workflow only orchestrates; every decision is the pure cycle's (`spplus.life
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 
-from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
+from .notifications import start_notifications
+from .pinning import RULES_TIMEOUT, pin_rules
 from .search import SearchAttributes, midnight
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import CalendarRequest, resolve_calendar
-    from activities.notify import NotificationRequest, send_notification
     from activities.rules import RulesRequest, load_rules_edition
     from spplus.lifecycle import (
-        Candidate, CycleState, Envelope, EventRefused, LabelStatus, Notification, Phase, advance, apply, change_edition,
+        CycleState, Envelope, EventRefused, LabelStatus, Notification, advance, apply, change_edition,
         check, network_notice, next_wakeup, open_cycle, renewed_candidate,
     )
-    from spplus.lifecycle.events import AuditKind, Decision, RenewalRequested, RulesEditionChange
+    from spplus.lifecycle.events import AuditKind, Decision, RulesEditionChange
     from spplus.network.machine import NetworkNotice
-    from spplus.lifecycle.state import Attestation, TimelineEntry
-    from spplus.lifecycle.views import CycleView, DeadlineView, cycle_view, deadline_view
+    from spplus.rules.shared import shared
+    from spplus.lifecycle.state import TimelineEntry
+    from spplus.lifecycle.views import CycleView, cycle_view, deadline_view
+    from spplus.lifecycle.messages import CycleOutcome, CycleStart, Receipt
     from spplus.whatif import RecordedDecision, decisions_of
-
-
-class CycleStart(BaseModel):
-    """Start a cycle from a candidacy, or go on from a carried state (continue-as-new)."""
-
-    candidate: Candidate | None = None
-    edition: str | None = None
-    state: CycleState | None = None
-    renewal: RenewalRequested | None = None
-    actor: str = "certification-body"
-
-
-class CycleOutcome(BaseModel):
-    candidate: str
-    cycle_number: int
-    phase: Phase
-    label_status: LabelStatus
-    attestation: Attestation | None
-    new_application_from: date | None
-    withdrawal: dict[str, str] | None
-    breaches: int
-    edition: str
-
-
-class Receipt(BaseModel):
-    """The answer to an event: applied (or already applied), and where the cycle stands now."""
-
-    event_id: str
-    duplicate: bool
-    phase: Phase
-    label_status: LabelStatus
-    summary: str
-    open_deadlines: list[DeadlineView]
-
-
-# Engine operating parameters, not label rules: how long an activity may take, and how long a
-# notification is retried (backing off to every 30 minutes) before it is given up.
-RULES_TIMEOUT = timedelta(seconds=60)
-NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
-                           maximum_interval=timedelta(minutes=30))
-NOTIFY_GIVE_UP = timedelta(hours=24 * 30)
-
-
-def start_notifications(notes: list[Notification]) -> list[asyncio.Future[bool]]:
-    """Send notifications without waiting: a down outbox is retried, and never blocks a deadline."""
-    info = workflow.info()
-    return [
-        workflow.start_activity(
-            send_notification, NotificationRequest(cycle_id=info.workflow_id, run_id=info.run_id, notification=note),
-            start_to_close_timeout=timedelta(seconds=30), schedule_to_close_timeout=NOTIFY_GIVE_UP, retry_policy=NOTIFY_RETRY,
-        )
-        for note in notes
-    ]
 
 
 _midnight = midnight
@@ -100,9 +47,11 @@ class LabelCycleWorkflow:
     def __init__(self, start: CycleStart) -> None:
         # A carried state is usable at once; a new cycle is ready once its rules are pinned.
         self._state: CycleState | None = start.state if start.renewal is None else None
+        if start.state is not None:
+            start.state.rules = shared(start.state.rules)  # carried through continue-as-new: one copy per edition
         self._changed = False
         self._lock = asyncio.Lock()
-        self._sending: list[asyncio.Future[bool]] = []
+        self._sending: list[asyncio.Future[object]] = []
         self._search = SearchAttributes()
 
     # ------------------------------------------------------------------ run
@@ -143,16 +92,9 @@ class LabelCycleWorkflow:
         previous = start.state
         candidate = renewed_candidate(previous, start.renewal) if previous and start.renewal else start.candidate
         assert candidate is not None, "a cycle starts from a candidate or from a carried state"
-        rules = await workflow.execute_activity(
-            load_rules_edition, RulesRequest(edition=start.edition), start_to_close_timeout=RULES_TIMEOUT,
-        )
         today = workflow.now().date()
-        calendar = await workflow.execute_activity(
-            resolve_calendar,
-            CalendarRequest(rules=rules, territory=candidate.territory, first_year=min(today, candidate.contract_signed).year - 1,
-                            last_year=today.year + 5, at=today),
-            start_to_close_timeout=RULES_TIMEOUT,
-        )
+        rules, calendar = await pin_rules(start.edition, candidate.territory, min(today, candidate.contract_signed).year - 1,
+                                          today.year + 5, today)
         workflow.logger.info("cycle opened", extra={"candidate": candidate.id, "certification_body": candidate.certification_body,
                                                     "edition": rules.edition_id})
         return open_cycle(candidate, rules, calendar, today, previous=previous, actor=start.actor)
@@ -169,7 +111,7 @@ class LabelCycleWorkflow:
                     rules = await workflow.execute_activity(
                         load_rules_edition, RulesRequest(edition=envelope.event.edition), start_to_close_timeout=RULES_TIMEOUT,
                     )
-                    change_edition(state, rules, envelope, workflow.now().date())
+                    change_edition(state, shared(rules), envelope, workflow.now().date())
                 else:
                     self._notify(apply(state, envelope, workflow.now().date()))
                     await self._report_to_network(state, envelope)
