@@ -87,13 +87,13 @@ async def throughput(client, concurrency: int, cycles: int, real: bool) -> dict[
 
 
 def history_figures() -> dict[str, float]:
-    path = ROOT / "tests" / "fixtures" / "histories" / "bronze_then_higher_tier_at_followup_then_renewal_into_a_second_cycle.run1.json"
+    path = ROOT / "tests" / "fixtures" / "histories" / "0.2.0" / "bronze_then_higher_tier_at_followup_then_renewal_into_a_second_cycle.run1.json"
     text = path.read_text(encoding="utf-8")
     return {"events": len(json.loads(text)["events"]), "bytes": len(text.encode())}
 
 
 async def replay_time() -> float:
-    path = ROOT / "tests" / "fixtures" / "histories" / "bronze_then_higher_tier_at_followup_then_renewal_into_a_second_cycle.run1.json"
+    path = ROOT / "tests" / "fixtures" / "histories" / "0.2.0" / "bronze_then_higher_tier_at_followup_then_renewal_into_a_second_cycle.run1.json"
     history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text(encoding="utf-8")))
     replayer = Replayer(workflows=workflows.ALL, workflow_runner=workflow_runner(), data_converter=pydantic_data_converter)
     await replayer.replay_workflow(history)  # warm the sandbox once

@@ -4,6 +4,9 @@ A change that would make a running cycle non-deterministic — a new timer, a re
 a rule read differently — fails here, before it reaches cycles that started years ago. The
 fixtures are recorded by ``SPPLUS_RECORD_HISTORIES=1 make test`` and kept: never re-record them to
 make this test pass; put the change behind ``workflow.patched()`` instead.
+
+One folder per engine version that recorded them (``fixtures/histories/<version>/``): the cycles
+of every version still running somewhere must replay, whichever branch of a patch they took.
 """
 
 from __future__ import annotations
@@ -19,14 +22,15 @@ from temporalio.worker import Replayer
 import workflows
 from worker import workflow_runner
 
-HISTORIES = sorted((Path(__file__).parent / "fixtures" / "histories").glob("*.json"))
+HISTORIES = sorted((Path(__file__).parent / "fixtures" / "histories").glob("*/*.json"))
 
 
 def test_fixtures_are_present() -> None:
-    assert len(HISTORIES) >= 7, "replay fixtures are missing: record them with SPPLUS_RECORD_HISTORIES=1"
+    versions = {p.parent.name for p in HISTORIES}
+    assert {"0.1.0", "0.2.0"} <= versions, "replay fixtures are missing: record them with SPPLUS_RECORD_HISTORIES=1"
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+@pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text(encoding="utf-8")))
     replayer = Replayer(workflows=workflows.ALL, workflow_runner=workflow_runner(), data_converter=pydantic_data_converter)
@@ -37,7 +41,7 @@ async def test_history_replays(path: Path) -> None:
 CENTRAL = [p for p in HISTORIES if p.name.startswith("central_")]
 
 
-@pytest.mark.parametrize("path", CENTRAL, ids=[p.stem for p in CENTRAL])
+@pytest.mark.parametrize("path", CENTRAL, ids=[f"{p.parent.name}/{p.stem}" for p in CENTRAL])
 def test_each_sample_draw_is_reproducible_from_the_history_alone(path: Path) -> None:
     """§3.3: local services « sélectionnés de manière aléatoire par l'organisme de certification »: the
     history holds the network, each draw's seed and result, and the local cycles started — enough to redo it."""

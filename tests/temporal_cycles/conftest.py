@@ -135,7 +135,14 @@ def new_candidate(contract_signed: date, **overrides: Any) -> Candidate:
     return Candidate.model_validate(data)
 
 
-HISTORIES = Path(__file__).resolve().parents[1] / "fixtures" / "histories"
+def _engine_version() -> str:
+    import tomllib
+
+    return tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+
+
+# Recorded histories go to one folder per engine version: old versions' cycles must keep replaying.
+HISTORIES = Path(__file__).resolve().parents[1] / "fixtures" / "histories" / _engine_version()
 
 
 @pytest.fixture
