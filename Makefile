@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test schema clean bench
+.PHONY: install run test schema clean bench bytecode
 
 install: $(VENV)/.installed
 
@@ -14,7 +14,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $@
 
-run: install
+# The workflow sandbox re-imports the workflow modules for every cycle it runs: with bytecode on disk
+# it loads them instead of compiling them each time (this matters where PYTHONDONTWRITEBYTECODE is set).
+bytecode: install
+	$(BIN)/python -m compileall -q workflows activities spplus bench worker.py
+
+run: install bytecode
 	$(BIN)/spplus rules check
 	$(BIN)/python worker.py --api
 
@@ -27,5 +32,5 @@ schema: install
 clean:
 	rm -rf $(VENV) build *.egg-info
 
-bench: install
+bench: install bytecode
 	$(BIN)/python bench/run.py

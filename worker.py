@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+from typing import TextIO
 
 import structlog
 from temporalio.client import Client
@@ -30,7 +31,8 @@ from spplus import search_attributes
 from spplus.settings import Settings, temporal_cli
 
 # The pure core is deterministic and imported once for all workflow runs; pydantic passes too.
-PASSTHROUGH = ("spplus", "activities", "pydantic", "pydantic_core", "dateutil", "annotated_types")
+PASSTHROUGH = ("spplus", "activities", "pydantic", "pydantic_core", "dateutil", "annotated_types",
+               "workflows.search", "workflows.pinning", "workflows.notifications")
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -57,12 +59,13 @@ def temporal_context(logger: object, method: str, event: dict[str, object]) -> d
     return event
 
 
-def configure_logging() -> None:
-    """structlog JSON lines; the workflow logger (silent on replay) goes through the same renderer."""
+def configure_logging(stream: TextIO | None = None) -> None:
+    """structlog JSON lines (to stdout by default); the workflow logger (silent on replay) goes through the same renderer."""
     processors = [structlog.contextvars.merge_contextvars, structlog.processors.add_log_level,
                   structlog.processors.TimeStamper(fmt="iso", utc=True)]
-    structlog.configure(processors=[*processors, temporal_context, structlog.processors.JSONRenderer()])
-    handler = logging.StreamHandler(sys.stdout)
+    structlog.configure(processors=[*processors, temporal_context, structlog.processors.JSONRenderer()],
+                        logger_factory=structlog.PrintLoggerFactory(file=stream))  # None: stdout at the time of writing
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, structlog.processors.JSONRenderer()],
         foreign_pre_chain=[*processors, structlog.stdlib.ExtraAdder(), temporal_context],
@@ -125,7 +128,7 @@ async def main(api: bool = False) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    async with build_worker(client, settings.task_queue):
+    async with build_worker(client, settings.task_queue, max_cached_workflows=settings.cached_cycles):
         log.info("worker running", task_queue=settings.task_queue, namespace=settings.namespace)
         if api:
             await serve_api(stop, int(os.environ.get("SPPLUS_API_PORT", "8000")))

