@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -81,12 +82,19 @@ async def throughput(client, concurrency: int, cycles: int, real: bool) -> dict[
         async with semaphore:
             await one()
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     await asyncio.gather(*(bounded() for _ in range(cycles)))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     latencies.sort()
     return {"cycles_per_s": cycles / elapsed, "updates_per_s": len(latencies) / elapsed,
-            "p50_ms": 1000 * statistics.median(latencies), "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))]}
+            "p50_ms": 1000 * statistics.median(latencies), "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+            "python_cpu_ms_per_cycle": 1000 * cpu / cycles}
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (client and worker; the Temporal server is another process)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def history_figures() -> dict[str, float]:

@@ -68,6 +68,9 @@ async def start_candidacy(client: Client, candidate: Candidate, task_queue: str,
             id=cycle_id(candidate.id), task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             search_attributes=initial_search_attributes(candidate),
+            # With a worker in this process (`worker.py --api`), its first task (pinning the rules)
+            # is handed over at once: events sent next wait for it instead of finding the cycle opening.
+            request_eager_start=True,
         )
     except WorkflowAlreadyStartedError:
         view = await get_state(client, candidate.id)
