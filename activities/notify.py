@@ -44,7 +44,8 @@ class FileOutbox:
     """One JSON line per notification; a line already written for the same (cycle, key) is not repeated.
 
     The ids already written are indexed once and then followed by offset, so a send costs the same
-    with ten lines in the file or a million; lines appended by another worker are read on the next send.
+    with ten lines in the file or a million; lines appended by another worker are read on the next
+    send, and a file that shrank (rotated) is indexed afresh.
     """
 
     def __init__(self, path: Path) -> None:
@@ -53,14 +54,18 @@ class FileOutbox:
         self._indexed = 0  # bytes of the file already read into _sent
 
     def _catch_up(self) -> None:
-        if not self.path.exists():
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            size = 0
+        if size < self._indexed:  # rotated or emptied
             self._sent, self._indexed = set(), 0
+        if size == self._indexed:
             return
-        if self.path.stat().st_size < self._indexed:  # the file was rotated or emptied: index it afresh
-            self._sent, self._indexed = set(), 0
         with self.path.open("rb") as source:
             source.seek(self._indexed)
-            chunk = source.read()
+            chunk = source.read(size - self._indexed)
         complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written is read next time
         for line in complete.splitlines():
             if line.strip():
@@ -70,7 +75,6 @@ class FileOutbox:
     def send(self, request: NotificationRequest) -> bool:
         if os.environ.get("SPPLUS_OUTBOX_DOWN"):  # fault injection for tests and drills
             raise ConnectionError("the notification outbox is unavailable")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._catch_up()
         ident = f"{request.cycle_id}/{request.notification.key}"
         if ident in self._sent:

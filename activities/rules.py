@@ -72,8 +72,21 @@ async def pin_rules_and_calendar(request: PinRequest) -> PinnedRules:
     registered so that their histories replay.
     """
     rules = await load_rules_edition(RulesRequest(edition=request.edition))
-    try:
-        calendar = working_calendar(rules, request.territory, request.first_year, request.last_year, request.at)
-    except KeyError as exc:
-        raise ApplicationError(str(exc.args[0]), type="UnknownTerritory", non_retryable=True) from None
+    key = (rules.content_hash, request.territory, request.first_year, request.last_year, request.at)
+    calendar = _CALENDARS.get(key)
+    if calendar is None:
+        try:
+            calendar = working_calendar(rules, request.territory, request.first_year, request.last_year, request.at)
+        except KeyError as exc:
+            raise ApplicationError(str(exc.args[0]), type="UnknownTerritory", non_retryable=True) from None
+        if len(_CALENDARS) >= _CALENDARS_MAX:
+            _CALENDARS.pop(next(iter(_CALENDARS)))
+        _CALENDARS[key] = calendar
     return PinnedRules(rules=rules, calendar=calendar)
+
+
+# Calendars already built in this process, by edition, territory, years and day: the holidays of a
+# territory do not change within a day for one edition, and building them costs more than the rest
+# of a cycle's opening. (A newer holidays library takes effect when the worker restarts.)
+_CALENDARS: dict[tuple[str, str, int, int, date], WorkingCalendar] = {}
+_CALENDARS_MAX = 256
