@@ -64,6 +64,13 @@ async def load_rules_edition(request: RulesRequest) -> RuleSet:
         raise ApplicationError(str(exc), type="UnknownEdition", non_retryable=True) from None
 
 
+# Calendars already built in this process, by edition, territory, years and day: the holidays of a
+# territory do not change within a day for one edition, and building them costs more than the rest
+# of a cycle's opening. (A newer holidays library takes effect when the worker restarts.)
+_CALENDARS: dict[tuple[str, str, int, int, date], WorkingCalendar] = {}
+_CALENDARS_MAX = 256
+
+
 @activity.defn
 async def pin_rules_and_calendar(request: PinRequest) -> PinnedRules:
     """The edition and the territory's calendar in one step (run as a local activity: no extra round trip).
@@ -83,10 +90,3 @@ async def pin_rules_and_calendar(request: PinRequest) -> PinnedRules:
             _CALENDARS.pop(next(iter(_CALENDARS)))
         _CALENDARS[key] = calendar
     return PinnedRules(rules=rules, calendar=calendar)
-
-
-# Calendars already built in this process, by edition, territory, years and day: the holidays of a
-# territory do not change within a day for one edition, and building them costs more than the rest
-# of a cycle's opening. (A newer holidays library takes effect when the worker restarts.)
-_CALENDARS: dict[tuple[str, str, int, int, date], WorkingCalendar] = {}
-_CALENDARS_MAX = 256

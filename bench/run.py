@@ -48,7 +48,8 @@ from spplus.lifecycle import Candidate  # noqa: E402
 from spplus.settings import temporal_cli  # noqa: E402
 from worker import build_worker, configure_logging, workflow_runner  # noqa: E402
 
-QUEUE = "bench"
+QUEUE = "bench"  # the cycle's worker; the baseline has its own, BASELINE_QUEUE
+BASELINE_QUEUE = "bench-baseline"
 
 
 def candidate(today) -> Candidate:
@@ -57,6 +58,7 @@ def candidate(today) -> Candidate:
 
 
 async def throughput(client, concurrency: int, cycles: int, real: bool) -> dict[str, float]:
+    """Ten events per cycle, `concurrency` cycles at a time: the real cycle, or the bare baseline (`real` False)."""
     today = datetime.now(timezone.utc).date()
     events = one_day_cycle(today.isoformat())
     latencies: list[float] = []
@@ -70,7 +72,7 @@ async def throughput(client, concurrency: int, cycles: int, real: bool) -> dict[
                 await engine.send_event(client, cand.id, event, f"{cand.id}-{number}")
                 latencies.append(time.perf_counter() - started)
         else:
-            handle = await client.start_workflow(Baseline.run, id=f"base-{uuid.uuid4().hex[:12]}", task_queue=QUEUE)
+            handle = await client.start_workflow(Baseline.run, id=f"base-{uuid.uuid4().hex[:12]}", task_queue=BASELINE_QUEUE)
             for number, event in enumerate(events):
                 started = time.perf_counter()
                 await handle.execute_update(Baseline.record, event, id=f"u{number}")
@@ -226,12 +228,12 @@ async def main() -> None:
                                                 data_converter=pydantic_data_converter, dev_server_log_level="error")
     try:
         async with build_worker(env.client, QUEUE, max_concurrent_workflow_tasks=100) as _, \
-                Worker(env.client, task_queue=QUEUE + "-baseline", workflows=[Baseline], workflow_runner=workflow_runner()):
+                Worker(env.client, task_queue=BASELINE_QUEUE, workflows=[Baseline], workflow_runner=workflow_runner()):
             await throughput(env.client, 1, 2, real=True)  # rules parsed, sandbox warm: as a running worker
             for concurrency, cycles in ((1, 10), (50, 100)):
                 bases, reals, ratios = [], [], []
                 for _ in range(ROUNDS):
-                    base = await throughput_baseline(env.client, concurrency, cycles)
+                    base = await throughput(env.client, concurrency, cycles, real=False)
                     real = await throughput(env.client, concurrency, cycles, real=True)
                     bases.append(base)
                     reals.append(real)
@@ -260,16 +262,6 @@ async def main() -> None:
     results["bench_seconds"] = time.perf_counter() - started
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(json.dumps(results, indent=2))
-
-
-async def throughput_baseline(client, concurrency: int, cycles: int) -> dict[str, float]:
-    """The same measure on the bare workflow (its own task queue, same server and process)."""
-    global QUEUE
-    saved, QUEUE = QUEUE, QUEUE + "-baseline"
-    try:
-        return await throughput(client, concurrency, cycles, real=False)
-    finally:
-        QUEUE = saved
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from .calendar import WorkingCalendar
-from .lifecycle import CycleState, Envelope, advance, apply, change_edition, network_notice, open_cycle, renewed_candidate
+from .lifecycle import CycleState, Envelope, advance, apply, change_edition, network_notice
 from .lifecycle.events import RulesEditionChange
 from .lifecycle.state import TimelineEntry
 from .rules.models import RuleSet
@@ -77,7 +77,7 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
                 # A marker is a command of the task just completed: the cycle opened in that task.
                 pinned = _pinned(event)
                 if pinned is not None and (state is None or start.renewal is not None):
-                    state, start = _open(start, pinned.rules, pinned.calendar, today), start.model_copy(update={"renewal": None})
+                    state, start = start.open(pinned.rules, pinned.calendar, today), start.model_copy(update={"renewal": None})
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED and state is not None:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request
                 envelope: Envelope = _decode(request.input.args.payloads, Envelope)
@@ -98,7 +98,7 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
                 touched = True
             elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
                 if len(opening) == 2 and (state is None or start.renewal is not None):
-                    state, start = _open(start, *opening, today), start.model_copy(update={"renewal": None})
+                    state, start = start.open(*opening, today), start.model_copy(update={"renewal": None})
                     opening = []
                 elif touched and state is not None:
                     advance(state, today)  # what the workflow's loop does after each wake
@@ -106,12 +106,6 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
         if state is not None and state.continue_as_new:
             state.continue_as_new, state.renewal_request = False, None
     return state
-
-
-def _open(start: Any, rules: RuleSet, calendar: WorkingCalendar, today: date) -> CycleState:
-    """What the workflow does once its rules are pinned: open the cycle, or the renewal's next one."""
-    candidate = renewed_candidate(start.state, start.renewal) if start.state and start.renewal else start.candidate
-    return open_cycle(candidate, rules, calendar, today, previous=start.state if start.renewal else None, actor=start.actor)
 
 
 def _pinned(event: HistoryEvent) -> Any:

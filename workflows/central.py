@@ -18,7 +18,7 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from .search import SearchAttributes
+from .search import SearchAttributes, midnight
 
 with workflow.unsafe.imports_passed_through():
     from activities.network import LocalCycleRequest, NetworkActivities
@@ -29,10 +29,9 @@ with workflow.unsafe.imports_passed_through():
     from spplus.network.state import CentralState
     from spplus.network.messages import CentralOutcome, CentralReceipt, CentralStart, CentralView
 
-    from .cycle import LabelCycleWorkflow, _midnight
+    from .cycle import LabelCycleWorkflow
     from .notifications import start_notifications
     from .pinning import RULES_TIMEOUT, pin_rules
-    from spplus.rules.shared import shared
 
 start_local_cycle = NetworkActivities.start_local_cycle
 
@@ -50,8 +49,6 @@ class CentralCycleWorkflow:
     @workflow.init
     def __init__(self, start: CentralStart) -> None:
         self._state: CentralState | None = start.state
-        if start.state is not None:
-            start.state.rules = shared(start.state.rules)  # carried through continue-as-new: one copy per edition
         self._changed = False
         self._lock = asyncio.Lock()
         self._sending: list[asyncio.Future[object]] = []
@@ -72,7 +69,7 @@ class CentralCycleWorkflow:
             # yearly: a wait with no timer at all could not be moved by time skipping either.
             wake = next_wakeup(state) or (workflow.now().date() + IDLE_WAKEUP)
             self._changed = False
-            timeout = _midnight(wake) - workflow.now()
+            timeout = midnight(wake) - workflow.now()
             if timeout > timedelta(0):
                 try:
                     await workflow.wait_condition(lambda: self._changed, timeout=timeout)

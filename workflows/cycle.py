@@ -27,18 +27,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.rules import RulesRequest, load_rules_edition
     from spplus.lifecycle import (
         CycleState, Envelope, EventRefused, LabelStatus, Notification, advance, apply, change_edition,
-        check, network_notice, next_wakeup, open_cycle, renewed_candidate,
+        check, network_notice, next_wakeup,
     )
     from spplus.lifecycle.events import AuditKind, Decision, RulesEditionChange
     from spplus.network.machine import NetworkNotice
-    from spplus.rules.shared import shared
     from spplus.lifecycle.state import TimelineEntry
     from spplus.lifecycle.views import CycleView, cycle_view, deadline_view
     from spplus.lifecycle.messages import CycleOutcome, CycleStart, Receipt
     from spplus.whatif import RecordedDecision, decisions_of
-
-
-_midnight = midnight
 
 
 @workflow.defn(name="LabelCycle")
@@ -47,8 +43,6 @@ class LabelCycleWorkflow:
     def __init__(self, start: CycleStart) -> None:
         # A carried state is usable at once; a new cycle is ready once its rules are pinned.
         self._state: CycleState | None = start.state if start.renewal is None else None
-        if start.state is not None:
-            start.state.rules = shared(start.state.rules)  # carried through continue-as-new: one copy per edition
         self._changed = False
         self._lock = asyncio.Lock()
         self._sending: list[asyncio.Future[object]] = []
@@ -64,7 +58,7 @@ class LabelCycleWorkflow:
             self._publish(state)
             wake = next_wakeup(state)
             self._changed = False
-            timeout = (_midnight(wake) - workflow.now()) if wake is not None else None
+            timeout = (midnight(wake) - workflow.now()) if wake is not None else None
             if timeout is None or timeout > timedelta(0):
                 try:
                     await workflow.wait_condition(lambda: self._changed, timeout=timeout)
@@ -89,15 +83,13 @@ class LabelCycleWorkflow:
 
     async def _pin_rules_and_begin(self, start: CycleStart) -> CycleState:
         """Load and pin the rules and the calendar, then open the cycle (or the renewal's next one)."""
-        previous = start.state
-        candidate = renewed_candidate(previous, start.renewal) if previous and start.renewal else start.candidate
-        assert candidate is not None, "a cycle starts from a candidate or from a carried state"
+        candidate = start.opening_candidate()
         today = workflow.now().date()
         rules, calendar = await pin_rules(start.edition, candidate.territory, min(today, candidate.contract_signed).year - 1,
                                           today.year + 5, today)
         workflow.logger.info("cycle opened", extra={"candidate": candidate.id, "certification_body": candidate.certification_body,
                                                     "edition": rules.edition_id})
-        return open_cycle(candidate, rules, calendar, today, previous=previous, actor=start.actor)
+        return start.open(rules, calendar, today)
 
     # ------------------------------------------------------------------ events
     @workflow.update
@@ -111,7 +103,7 @@ class LabelCycleWorkflow:
                     rules = await workflow.execute_activity(
                         load_rules_edition, RulesRequest(edition=envelope.event.edition), start_to_close_timeout=RULES_TIMEOUT,
                     )
-                    change_edition(state, shared(rules), envelope, workflow.now().date())
+                    change_edition(state, rules, envelope, workflow.now().date())
                 else:
                     self._notify(apply(state, envelope, workflow.now().date()))
                     await self._report_to_network(state, envelope)

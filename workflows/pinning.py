@@ -17,7 +17,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.rules import PinRequest, RulesRequest, load_rules_edition, pin_rules_and_calendar
     from spplus.calendar import WorkingCalendar
     from spplus.rules.models import RuleSet
-    from spplus.rules.shared import shared
 
 PIN_IN_ONE_STEP = "pin-rules-and-calendar-in-one-local-activity"
 
@@ -27,18 +26,18 @@ RULES_TIMEOUT = timedelta(seconds=60)
 
 async def pin_rules(edition: str | None, territory: str, first_year: int, last_year: int,
                     at: date) -> tuple[RuleSet, WorkingCalendar]:
-    """The edition (shared with every other cycle on it in this worker) and the calendar, recorded."""
+    """The edition and the territory's calendar, recorded in the history."""
     if workflow.patched(PIN_IN_ONE_STEP):
         pinned = await workflow.execute_local_activity(
             pin_rules_and_calendar,
             PinRequest(edition=edition, territory=territory, first_year=first_year, last_year=last_year, at=at),
             start_to_close_timeout=RULES_TIMEOUT,
         )
-        return shared(pinned.rules), pinned.calendar
+        return pinned.rules, pinned.calendar
     # A cycle opened before the patch: its history holds these two activities, in this order.
     rules = await workflow.execute_activity(load_rules_edition, RulesRequest(edition=edition),
                                             start_to_close_timeout=RULES_TIMEOUT)
     calendar = await workflow.execute_activity(
         resolve_calendar, CalendarRequest(rules=rules, territory=territory, first_year=first_year, last_year=last_year, at=at),
         start_to_close_timeout=RULES_TIMEOUT)
-    return shared(rules), calendar
+    return rules, calendar

@@ -14,6 +14,7 @@ from typing import Any
 from ..calendar import WorkingCalendar, shift
 from ..deadlines import delay_date, window_dates
 from ..rules.models import RuleSet
+from ..rules.shared import shared
 from ..surveys import SurveyKind
 from ..perimeter import perimeter_problems
 from ..tiers import propose_tier, tier_rank
@@ -505,7 +506,7 @@ _APPLY: dict[type, Any] = {
 def change_edition(state: CycleState, rules: RuleSet, envelope: Envelope, today: date) -> None:
     """Move the cycle to another rules edition: deadlines already set keep their dates; new ones follow the new rules."""
     previous = state.rules
-    state.rules = rules
+    state.rules = shared(rules)
     reason = getattr(envelope.event, "reason", "")
     log(state, today, today, "rules_edition_change",
         f"rules edition changed from {previous.edition_id} to {rules.edition_id} ({rules.content_hash}): {reason}",

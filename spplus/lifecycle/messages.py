@@ -11,6 +11,9 @@ from datetime import date
 
 from pydantic import BaseModel
 
+from ..calendar import WorkingCalendar
+from ..rules.models import RuleSet
+from .apply import open_cycle, renewed_candidate
 from .events import Candidate, RenewalRequested
 from .state import Attestation, CycleState, LabelStatus, Phase
 from .views import DeadlineView
@@ -24,6 +27,18 @@ class CycleStart(BaseModel):
     state: CycleState | None = None
     renewal: RenewalRequested | None = None
     actor: str = "certification-body"
+
+    def opening_candidate(self) -> Candidate:
+        """Whom a run that pins rules opens for: the candidacy sent, or the renewal's next cycle (§3.10)."""
+        if self.state is not None and self.renewal is not None:
+            return renewed_candidate(self.state, self.renewal)
+        assert self.candidate is not None, "a cycle starts from a candidate or from a carried state"
+        return self.candidate
+
+    def open(self, rules: RuleSet, calendar: WorkingCalendar, today: date) -> CycleState:
+        """The cycle opened on its pinned rules; the workflow does it, and the timeline rebuilder again."""
+        previous = self.state if self.renewal is not None else None
+        return open_cycle(self.opening_candidate(), rules, calendar, today, previous=previous, actor=self.actor)
 
 
 class CycleOutcome(BaseModel):

@@ -13,11 +13,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ..calendar import WorkingCalendar
 from ..deadlines import ComputedDate
 from ..rules.models import RuleSet
+from ..rules.shared import shared
 from ..surveys import SurveyResult
 from ..tiers import AuditScores, TierProposal
 from .events import AuditKind, Candidate, RenewalRequested
@@ -138,6 +139,13 @@ class CycleRecord(BaseModel):
     applied_events: dict[str, str] = Field(default_factory=dict)  # event id → event type
     breaches: int = 0
     finished: bool = False
+
+    @field_validator("rules")
+    @classmethod
+    def _one_copy_per_edition(cls, rules: RuleSet) -> RuleSet:
+        # However the state is built (opened, or decoded from a history or a continue-as-new input),
+        # it holds the process's one copy of an equal edition: thousands of cycles, one rule set.
+        return shared(rules)
 
     @property
     def edition(self) -> str:
