@@ -21,7 +21,7 @@ from temporalio.service import RPCError
 
 from . import search_attributes as sa
 from .lifecycle import Candidate, Envelope
-from .lifecycle.events import CycleEvent
+from .lifecycle.events import CycleEvent, SurveyResults, SurveySummary
 from .lifecycle.state import TimelineEntry
 from .lifecycle.views import CycleView
 from .settings import Settings
@@ -54,12 +54,11 @@ async def start_candidacy(client: Client, candidate: Candidate, task_queue: str,
 
     from .lifecycle.messages import CycleStart
 
+    rules = _refuse_unfit_candidacy(candidate, edition)
     if candidate.authority is not None:
         from .perimeter import perimeter_problems
-        from .rules.loader import load_rules_cached
 
-        problems = perimeter_problems(load_rules_cached(Settings.from_env().rules_dir), candidate.authority,
-                                      {s.id: s.domains for s in candidate.sites}, date.today())
+        problems = perimeter_problems(rules, candidate.authority, {s.id: s.domains for s in candidate.sites}, date.today())
         if problems:
             raise EngineError("the declared perimeter is refused: " + "; ".join(problems), "authority", "invalid")
     try:
@@ -81,6 +80,35 @@ async def start_candidacy(client: Client, candidate: Candidate, task_queue: str,
                           "id", "conflict") from None
 
 
+def latest_today() -> date:
+    """The date it is somewhere on Earth right now (UTC+14): a fact dated today in Nouméa or Papeete is not
+    "in the future" here; each cycle then judges its events on its own territory's date."""
+    from datetime import timedelta
+
+    return (datetime.now(timezone.utc) + timedelta(hours=14)).date()
+
+
+def _refuse_unfit_candidacy(candidacy: Any, edition: str | None) -> Any:
+    """The rules a candidacy would open on, once it is known to open: raises :class:`EngineError` (422) for an
+    unknown edition or territory, a contract dated in the future or before the rules, an oversized candidacy."""
+    from activities.rules import find_edition
+
+    from .lifecycle.boundary import candidacy_problems
+    from .rules.loader import RuleSetInvalid
+
+    try:
+        rules = find_edition(Settings.from_env(), edition)
+    except LookupError as exc:
+        raise EngineError(f"edition: {exc}", "edition", "invalid") from None
+    except RuleSetInvalid as exc:
+        raise EngineError(f"the rules in force are refused; fix them first:\n{exc}", None, "invalid") from None
+    problems = candidacy_problems(candidacy, rules, latest_today())
+    if problems:
+        field = problems[0].split(":", 1)[0] if ":" in problems[0].split(" ", 1)[0] else None
+        raise EngineError("; ".join(problems), field, "invalid")
+    return rules
+
+
 def initial_search_attributes(candidate: Candidate) -> Any:
     from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
@@ -97,9 +125,59 @@ async def send_event(client: Client, candidate_id: str, event: dict[str, Any] | 
     from workflows.cycle import LabelCycleWorkflow
 
     parsed = _EVENT.validate_python(event.model_dump() if isinstance(event, BaseModel) else event)
+    if isinstance(parsed, SurveyResults) and parsed.csv is not None:
+        parsed = await _scored_at_the_edge(client, candidate_id, parsed)
     envelope = Envelope(event_id=event_id or str(uuid.uuid4()), actor=actor, event=parsed)
     handle = client.get_workflow_handle(cycle_id(candidate_id))
     return await _execute(handle, LabelCycleWorkflow.record, envelope, candidate_id)
+
+
+async def _scored_at_the_edge(client: Client, candidate_id: str, event: SurveyResults) -> SurveyResults:
+    """A survey's raw CSV export, scored here on the cycle's pinned edition: the cycle receives the scores
+    and the file's SHA-256, never the file (it may be megabytes; a workflow's payloads may not). The file
+    is kept under ``<data>/surveys/<sha256>.csv``. Raises :class:`EngineError` when the CSV cannot be scored.
+    """
+    import hashlib
+
+    from activities.rules import find_edition
+
+    from .rules.loader import RuleSetInvalid
+    from .surveys import SurveyDataError, SurveyKind, read_survey_csv, score_survey
+
+    assert event.csv is not None
+    view = await get_state(client, candidate_id)
+    if view is None:
+        raise EngineError("the cycle is opening (loading its rules); send the survey again in a moment", None, "CycleNotReady")
+    settings = Settings.from_env()
+    try:
+        rules = find_edition(settings, view.edition)
+    except (LookupError, RuleSetInvalid):
+        rules = None
+    if rules is None or rules.content_hash != view.content_hash:
+        # The edition the cycle pinned is not on this machine as it was: let the cycle score the file
+        # itself, which it does only for a file small enough to travel in an event.
+        return event
+    kind = SurveyKind(event.kind)
+    headcount = view.candidate.agents_in_contact if kind == SurveyKind.agent else None
+    try:
+        result = score_survey(rules, kind, read_survey_csv(event.csv), event.solicited, event.closed_on, headcount)
+    except SurveyDataError as exc:
+        raise EngineError(f"csv: {exc}", "csv", "invalid") from None
+    except LookupError as exc:  # a closing date the rules do not cover
+        raise EngineError(f"closed_on: {exc}", "closed_on", "invalid") from None
+    if result.note is None:
+        return event  # no admissible questionnaire: the cycle records the survey as not valid, with its reasons
+    raw = event.csv.encode()
+    digest = hashlib.sha256(raw).hexdigest()
+    folder = settings.data_dir / "surveys"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{digest}.csv"
+    if not target.exists():
+        target.write_bytes(raw)
+    summary = SurveySummary(note=result.note, admissible=result.admissible, respondents=result.respondents,
+                            completed=result.completed, engagement_notes=result.engagement_notes or None,
+                            overall_note=result.overall_note, csv_sha256=digest)
+    return event.model_copy(update={"csv": None, "summary": summary})
 
 
 # How long an event sent right after a start waits for the cycle to pin its rules (a few
@@ -128,7 +206,10 @@ async def _execute(handle: WorkflowHandle[Any, Any], update: Any, envelope: Any,
 
 async def _execute_once(handle: WorkflowHandle[Any, Any], update: Any, envelope: Any, target: str) -> Any:
     try:
-        return await handle.execute_update(update, envelope, id=envelope.event_id)
+        # Each send is an update of its own: the cycle itself recognises a repeated event id, answers
+        # it as a duplicate when the event is the same and refuses it when it is another (a Temporal
+        # update id reused with other arguments would silently return the first update's result).
+        return await handle.execute_update(update, envelope, id=f"{envelope.event_id}/{uuid.uuid4().hex[:12]}")
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         while cause is not None and not isinstance(cause, ApplicationError) and cause.__cause__ is not None:
@@ -241,6 +322,7 @@ async def start_central(client: Client, candidate: Any, task_queue: str, edition
     """Start a central service's cycle with its network (§3.1); its sampled local services start their own."""
     from workflows.central import CentralCycleWorkflow, CentralStart, central_workflow_id
 
+    _refuse_unfit_candidacy(candidate, edition)
     try:
         return await client.start_workflow(
             CentralCycleWorkflow.run, CentralStart(candidate=candidate, edition=edition),

@@ -13,6 +13,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .fields import ShortText
+from .limits import MAX_ITEMS
 from .rules.models import RuleSet
 
 
@@ -20,8 +22,8 @@ class AuthorityPerimeter(BaseModel):
     """What a local authority declares: its kind and the domains of its perimeter."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    type: str = Field(description="commune, epci, departement, region or special-status (perimeters.yaml).")
-    domains: list[str] = Field(min_length=1)
+    type: ShortText = Field(description="commune, epci, departement, region or special-status (perimeters.yaml).")
+    domains: list[ShortText] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 def perimeter_problems(rules: RuleSet, perimeter: AuthorityPerimeter, site_domains: dict[str, list[str]], at: date) -> list[str]:

@@ -168,6 +168,9 @@ def score_survey(
         present = [n for n in notes.values() if n is not None]
         global_note = sum(present, Fraction(0)) / len(present) if present else None
 
+    if admissible > solicited:
+        raise SurveyDataError(f"{admissible} admissible questionnaires but only {solicited} people solicited: "
+                              "check the number solicited or the file")
     reasons += validity_reasons(rules, kind, admissible, solicited, at, headcount)
     if global_note is None:
         reasons.append("no admissible questionnaire: no note can be computed")
@@ -222,17 +225,28 @@ def validity_reasons(
 
 
 def summary_result(
-    rules: RuleSet, kind: SurveyKind, note: Decimal, admissible: int, solicited: int, at: date, headcount: int | None = None
+    rules: RuleSet, kind: SurveyKind, note: Decimal, admissible: int, solicited: int, at: date, headcount: int | None = None,
+    respondents: int | None = None, completed: int | None = None, engagement_notes: Mapping[int, Decimal] | None = None,
+    overall_note: Decimal | None = None,
 ) -> SurveyResult:
-    """A survey known from its report's figures (note and admissible count) rather than its raw answers."""
+    """A survey known from its figures rather than its raw answers: the DITP report's note and admissible
+    count, or what the engine's edge scored from the CSV export (then also respondents, completed
+    questionnaires and the engagements' notes). Validity is judged here, on ``rules`` at ``at``.
+
+    Raises :class:`SurveyDataError` when the counts contradict each other (more admissible than solicited, …).
+    """
+    respondents = admissible if respondents is None else respondents
+    completed = admissible if completed is None else completed
     if admissible > solicited:
         raise SurveyDataError(f"{admissible} admissible questionnaires but only {solicited} people solicited")
+    if not admissible <= completed <= respondents:
+        raise SurveyDataError(f"admissible ({admissible}) ≤ completed ({completed}) ≤ respondents ({respondents}) does not hold")
     reasons = validity_reasons(rules, kind, admissible, solicited, at, headcount)
     return SurveyResult(
-        kind=kind, respondents=admissible, completed=admissible, admissible=admissible, solicited=solicited,
+        kind=kind, respondents=respondents, completed=completed, admissible=admissible, solicited=solicited,
         headcount=headcount, return_rate=to_decimal(Fraction(admissible, solicited)), note=note,
-        engagement_notes={}, overall_note=None, questions=[], valid=not reasons, reasons=reasons,
-        edition=rules.edition_id, at=at,
+        engagement_notes=dict(engagement_notes or {}), overall_note=overall_note, questions=[], valid=not reasons,
+        reasons=reasons, edition=rules.edition_id, at=at,
     )
 
 

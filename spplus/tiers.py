@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .exact import to_decimal
+from .limits import MAX_ITEMS
 from .rules.models import RuleSet, Share
 
 
@@ -27,10 +29,10 @@ class AuditScores(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    engagements: dict[int, Decimal] = Field(default_factory=dict)
-    gold_criteria: Decimal | None = None
-    control_points: dict[int, list[Share]] | None = None
-    gold_control_points: list[Share] | None = None
+    engagements: dict[int, Annotated[Decimal, Field(max_digits=24)]] = Field(default_factory=dict, max_length=MAX_ITEMS)
+    gold_criteria: Annotated[Decimal, Field(max_digits=24)] | None = None
+    control_points: dict[int, Annotated[list[Share], Field(max_length=MAX_ITEMS)]] | None = Field(default=None, max_length=MAX_ITEMS)
+    gold_control_points: list[Share] | None = Field(default=None, max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _one_source(self) -> AuditScores:

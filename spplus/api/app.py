@@ -33,6 +33,7 @@ from ..lifecycle.views import CycleView
 from ..rules.loader import RuleSetInvalid, load_rules, load_rules_cached
 from ..rules.models import RULE_FILES
 from ..settings import Settings
+from .body import BodyLimit, EngineRoute, position
 from .tokens import Role, Token, TokenStore
 
 log = structlog.get_logger("spplus.api")
@@ -98,6 +99,8 @@ class EditionSummary(BaseModel):
 def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, settings: Settings) -> FastAPI:
     app = FastAPI(title="Services Publics + label engine", version="1",
                   description="Candidacies, events, cycles and the public list of the « Services Publics + » label.")
+    app.router.route_class = EngineRoute  # bodies read exactly, duplicates and lone surrogates refused
+    app.add_middleware(BodyLimit)
     clients: dict[str, Client] = {}
     from .metrics import instrument
 
@@ -175,11 +178,10 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path", "header"))
-        return problem_response(Problem(422, "Invalid request", f"{field or 'request'}: {first['msg']}", field or None,
-                                        errors=[{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in errors]))
+        errors = [_plain(e, exc.body) for e in exc.errors()] or [{"field": "", "message": "invalid request"}]
+        first = errors[0]
+        return problem_response(Problem(422, "Invalid request", f"{first['field']}: {first['message']}" if first["field"] else first["message"],
+                                        first["field"] or None, errors=errors))
 
     # ------------------------------------------------------------------ public
     @app.get("/public/labels", tags=["public"], summary="Labelled services (suspended ones flagged)")
@@ -307,6 +309,27 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
                                        idempotency_key, actor=f"ditp:{who.token_id}")
 
     return app
+
+
+def _plain(error: Any, body: Any) -> dict[str, str]:
+    """One validation error as a person reads it: the field's dotted path (never a JSON position) and what to write."""
+    kind = str(error.get("type", ""))
+    if kind == "json_invalid":
+        text = body if isinstance(body, str) else ""
+        pos = next((p for p in error.get("loc", ()) if isinstance(p, int)), 0)
+        return {"field": "", "message": f"the body is not valid JSON: {(error.get('ctx') or {}).get('error', 'decode error')} "
+                                        f"({position(text, pos)})"}
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    # A tagged union adds the event type to the path (event.visit.scores…): keep the field names only.
+    field = ".".join(loc)
+    message = str(error.get("msg", "invalid"))
+    if kind.startswith("date") or kind.startswith("datetime"):
+        message = f"write dates as YYYY-MM-DD, e.g. 2026-11-30 (got {error.get('input')!r})"
+    elif kind in ("int_type", "int_parsing", "int_from_float"):
+        message = f"a whole number is expected, written as a JSON integer (got {error.get('input')!r})"
+    elif kind == "string_too_long" or kind == "too_long":
+        message = f"{message} (the engine's limits: see the README)"
+    return {"field": field, "message": message}
 
 
 def default_app() -> FastAPI:

@@ -13,6 +13,8 @@ from typing import Any
 
 from ..calendar import WorkingCalendar, shift
 from ..deadlines import delay_date, window_dates
+from ..idempotency import stamp
+from ..limits import MAX_EVENTS_PER_CYCLE
 from ..rules.models import RuleSet
 from ..rules.shared import shared
 from ..surveys import SurveyKind
@@ -54,8 +56,8 @@ def open_cycle(candidate: Candidate, rules: RuleSet, calendar: WorkingCalendar, 
         state = CycleState(
             cycle_number=previous.cycle_number + 1, candidate=candidate, rules=rules, calendar=calendar,
             phase=Phase.renewing, label_status=previous.label_status, attestation=previous.attestation,
-            previous_attestation=previous.previous_attestation, self_assessments=previous.self_assessments,
-            surveys=previous.surveys, deadlines=carried, applied_events=previous.applied_events,
+            previous_attestation=previous.previous_attestation, self_assessments=previous.self_assessments[-MAX_EVENTS_PER_CYCLE:],
+            surveys=previous.surveys, deadlines=carried, applied_events=_recent(previous.applied_events),
             pending_extension=previous.pending_extension, independent=previous.independent,
         )
         log(state, today, today, "renewal_started",
@@ -66,6 +68,12 @@ def open_cycle(candidate: Candidate, rules: RuleSet, calendar: WorkingCalendar, 
     return state
 
 
+def _recent(applied: dict[str, str]) -> dict[str, str]:
+    """The event ids a renewal's next cycle keeps answering as repeats: the last cycle's, not every
+    cycle's since the first (the state stays bounded over decades of renewals)."""
+    return dict(list(applied.items())[-MAX_EVENTS_PER_CYCLE:])
+
+
 def apply(state: CycleState, envelope: Envelope, today: date) -> list[Notification]:
     """Record an accepted event; a repeated ``event_id`` changes nothing."""
     if envelope.event_id in state.applied_events:
@@ -73,7 +81,7 @@ def apply(state: CycleState, envelope: Envelope, today: date) -> list[Notificati
     notes: list[Notification] = []
     event = envelope.event
     _APPLY[type(event)](state, event, today, envelope, notes)
-    state.applied_events[envelope.event_id] = event.type
+    state.applied_events[envelope.event_id] = stamp(envelope)
     return notes
 
 
@@ -512,4 +520,4 @@ def change_edition(state: CycleState, rules: RuleSet, envelope: Envelope, today:
         f"rules edition changed from {previous.edition_id} to {rules.edition_id} ({rules.content_hash}): {reason}",
         actor=envelope.actor, event_id=envelope.event_id, previous=previous.edition_id, edition=rules.edition_id,
         content_hash=rules.content_hash)
-    state.applied_events[envelope.event_id] = envelope.event.type
+    state.applied_events[envelope.event_id] = stamp(envelope)

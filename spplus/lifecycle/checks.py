@@ -12,8 +12,10 @@ from datetime import date
 from typing import Any
 
 from ..deadlines import age_check
+from ..idempotency import REUSED_KEY, is_repeat, reused_for_another
 from ..surveys import SurveyDataError, SurveyKind, SurveyResult, read_survey_csv, score_survey, summary_result
 from ..tiers import propose_tier, tier_rank
+from .boundary import check_boundary
 from .common import ENDED, EventRefused, audit_key, check_reason, check_report_dates, known_ids, not_before, not_future, refuse
 from .events import (
     ActionPlan, Appeal, AppealDecision, AuditDates, AuditKind, AuditPlan, ComplementsRequested, Decision, Dossier,
@@ -25,10 +27,13 @@ from .state import AuditRecord, CycleState, LabelStatus, Phase
 
 def check(state: CycleState, envelope: Envelope, today: date) -> None:
     """Refuse the event if it cannot be applied now; never changes ``state``."""
-    if envelope.event_id in state.applied_events:
+    if is_repeat(state.applied_events, envelope):
         return  # a repeat: applied once, answered again
+    if reused_for_another(state.applied_events, envelope):
+        refuse(REUSED_KEY, "event_id")
     if state.finished or state.phase in ENDED:
         refuse(f"this cycle has ended ({state.phase.value}); no event can be recorded on it")
+    check_boundary(state, envelope)
     event = envelope.event
     handler = _CHECKS.get(type(event))
     if handler is None:
@@ -53,9 +58,10 @@ def score_event(state: CycleState, event: SurveyResults) -> SurveyResult:
     try:
         if event.csv is not None:
             return score_survey(state.rules, kind, read_survey_csv(event.csv), event.solicited, event.closed_on, headcount)
-        assert event.summary is not None
-        return summary_result(state.rules, kind, event.summary.note, event.summary.admissible, event.solicited,
-                              event.closed_on, headcount)
+        summary = event.summary
+        assert summary is not None
+        return summary_result(state.rules, kind, summary.note, summary.admissible, event.solicited, event.closed_on,
+                              headcount, summary.respondents, summary.completed, summary.engagement_notes, summary.overall_note)
     except SurveyDataError as exc:
         raise EventRefused(f"{'csv' if event.csv is not None else 'summary'}: {exc}", "csv" if event.csv else "summary") from None
 

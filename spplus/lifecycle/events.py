@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..fields import Count, CsvText, LongText, Score100, ShortText
+from ..limits import MAX_ITEMS, SURVEY_CSV_BYTES
 from ..perimeter import AuthorityPerimeter, in_perimeter
 from ..surveys import SurveyKind
 from ..tiers import AuditScores
@@ -33,23 +35,24 @@ class Site(BaseModel):
     """A site in contact with users (« site de proximité »): every one is in the perimeter."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-    name: Annotated[str, Field(min_length=1)]
-    domains: list[str] = Field(default_factory=list, description="A local authority's domains served at this site (perimeters.yaml).")
+    id: Annotated[ShortText, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    name: ShortText
+    domains: list[ShortText] = Field(default_factory=list, max_length=MAX_ITEMS,
+                                     description="A local authority's domains served at this site (perimeters.yaml).")
 
 
 class Candidate(BaseModel):
     """A local public service applying for the label (« candidat », §1.4.2)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Stable id: the cycle's workflow id is cycle-<id>.")]
-    name: Annotated[str, Field(min_length=1)]
-    territory: str = "metropole"
-    sites: list[Site] = Field(min_length=1)
-    agents_in_contact: Annotated[int, Field(ge=1, description="Agents in direct or indirect contact with users.")]
-    certification_body: Annotated[str, Field(min_length=1)]
+    id: Annotated[ShortText, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Stable id: the cycle's workflow id is cycle-<id>.")]
+    name: ShortText
+    territory: ShortText = "metropole"
+    sites: list[Site] = Field(min_length=1, max_length=MAX_ITEMS)
+    agents_in_contact: Annotated[Count, Field(ge=1, le=10_000_000, description="Agents in direct or indirect contact with users.")]
+    certification_body: ShortText
     contract_signed: date
-    network: str | None = Field(default=None, description="The central service this local service is audited through, if any (§3.9.2).")
+    network: ShortText | None = Field(default=None, description="The central service this local service is audited through, if any (§3.9.2).")
     authority: AuthorityPerimeter | None = Field(default=None, description="A local authority's declared perimeter (§1.4.2).")
 
     def sites_in_perimeter(self) -> list[str]:
@@ -61,15 +64,21 @@ class SelfAssessment(Event):
 
     type: Literal["self_assessment"] = "self_assessment"
     done_on: date
-    global_result: Annotated[Decimal, Field(ge=0, le=100)] | None = None
+    global_result: Score100 | None = None
 
 
 class SurveySummary(BaseModel):
     """A survey's results as the DITP's report gives them (when the raw CSV is not sent)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    note: Annotated[Decimal, Field(ge=0, le=100)]
-    admissible: Annotated[int, Field(ge=0)]
+    note: Score100
+    admissible: Annotated[Count, Field(ge=0)]
+    respondents: Annotated[Count, Field(ge=0)] | None = Field(default=None, description="Rows of the CSV export it was scored from.")
+    completed: Annotated[Count, Field(ge=0)] | None = Field(default=None, description="Completed questionnaires of that export.")
+    engagement_notes: dict[int, Score100] | None = Field(default=None, max_length=MAX_ITEMS)
+    overall_note: Score100 | None = None
+    csv_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        default=None, description="SHA-256 of the CSV export this summary was scored from (the file is kept beside the engine's data).")
 
 
 class SurveyResults(Event):
@@ -78,8 +87,9 @@ class SurveyResults(Event):
     type: Literal["survey"] = "survey"
     kind: SurveyKind
     closed_on: date
-    solicited: Annotated[int, Field(ge=1)]
-    csv: str | None = None
+    solicited: Annotated[Count, Field(ge=1, le=100_000_000)]
+    csv: Annotated[CsvText, Field(max_length=SURVEY_CSV_BYTES)] | None = Field(
+        default=None, description="The raw CSV export: the API and the CLI score it and send its summary, never the file.")
     summary: SurveySummary | None = None
 
 
@@ -90,7 +100,7 @@ class AuditDates(Event):
     audit: AuditKind = AuditKind.initial
     visit_start: date
     visit_end: date
-    sites: list[str] = Field(min_length=1, description="Ids of the sites drawn for the visit.")
+    sites: list[ShortText] = Field(min_length=1, max_length=MAX_ITEMS, description="Ids of the sites drawn for the visit.")
 
 
 class Dossier(Event):
@@ -98,7 +108,7 @@ class Dossier(Event):
 
     type: Literal["dossier"] = "dossier"
     received_on: date
-    contents: list[str] = Field(description="Ids of the items received, from procedures.yaml dossier_contents.")
+    contents: list[ShortText] = Field(max_length=MAX_ITEMS, description="Ids of the items received, from procedures.yaml dossier_contents.")
 
 
 class ComplementsRequested(Event):
@@ -106,7 +116,7 @@ class ComplementsRequested(Event):
 
     type: Literal["complements_requested"] = "complements_requested"
     requested_on: date
-    items: list[str] = Field(min_length=1)
+    items: list[ShortText] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class AuditPlan(Event):
@@ -114,7 +124,7 @@ class AuditPlan(Event):
 
     type: Literal["audit_plan"] = "audit_plan"
     sent_on: date
-    auditors: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    auditors: list[ShortText] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class Visit(Event):
@@ -137,7 +147,7 @@ class Observations(Event):
 
     type: Literal["observations"] = "observations"
     received_on: date
-    text: Annotated[str, Field(min_length=1)]
+    text: LongText
 
 
 class Decision(Event):
@@ -145,8 +155,8 @@ class Decision(Event):
 
     type: Literal["decision"] = "decision"
     decided_on: date
-    tier: str | None
-    reason: str | None = None
+    tier: ShortText | None
+    reason: LongText | None = None
 
 
 class ActionPlan(Event):
@@ -160,9 +170,9 @@ class Suspension(Event):
     """A suspension decided by the body (§5.3.1), for one of the guide's reasons."""
 
     type: Literal["suspension"] = "suspension"
-    reason: str
+    reason: ShortText
     effective: date
-    note: str | None = None
+    note: LongText | None = None
 
 
 class SuspensionLifted(Event):
@@ -174,9 +184,9 @@ class Withdrawal(Event):
     """A withdrawal decided by the body (§5.3.2), for one of the guide's reasons."""
 
     type: Literal["withdrawal"] = "withdrawal"
-    reason: str
+    reason: ShortText
     effective: date
-    note: str | None = None
+    note: LongText | None = None
 
 
 class RenewalRequested(Event):
@@ -184,7 +194,7 @@ class RenewalRequested(Event):
 
     type: Literal["renewal"] = "renewal"
     requested_on: date
-    certification_body: str | None = None
+    certification_body: ShortText | None = None
     contract_signed: date
 
 
@@ -197,9 +207,9 @@ class PerimeterExtension(Event):
 
     type: Literal["perimeter_extension"] = "perimeter_extension"
     requested_on: date
-    sites: list[Site] = Field(default_factory=list)
-    domains: list[str] = Field(default_factory=list)
-    agents_added: Annotated[int, Field(ge=0)]
+    sites: list[Site] = Field(default_factory=list, max_length=MAX_ITEMS)
+    domains: list[ShortText] = Field(default_factory=list, max_length=MAX_ITEMS)
+    agents_added: Annotated[Count, Field(ge=0, le=10_000_000)]
     new_cycle: bool = False
 
 
@@ -208,7 +218,7 @@ class Appeal(Event):
 
     type: Literal["appeal"] = "appeal"
     lodged_on: date
-    grounds: Annotated[str, Field(min_length=1)]
+    grounds: LongText
 
 
 class AppealDecision(Event):
@@ -216,16 +226,16 @@ class AppealDecision(Event):
 
     type: Literal["appeal_decision"] = "appeal_decision"
     decided_on: date
-    outcome: str
-    tier: str | None = None
+    outcome: ShortText
+    tier: ShortText | None = None
 
 
 class RulesEditionChange(Event):
     """Move this cycle to another rules edition: an explicit act, with its reason, kept on the timeline."""
 
     type: Literal["rules_edition_change"] = "rules_edition_change"
-    edition: str
-    reason: Annotated[str, Field(min_length=1)]
+    edition: ShortText
+    reason: LongText
 
 
 CycleEvent = Annotated[
@@ -240,6 +250,6 @@ class Envelope(BaseModel):
     """One event as sent: who sent it, its idempotency id, and the event."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    event_id: Annotated[str, Field(min_length=1, max_length=200)]
-    actor: Annotated[str, Field(min_length=1)] = "certification-body"
+    event_id: ShortText
+    actor: ShortText = "certification-body"
     event: CycleEvent

@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
+from ..fields import Count, LongText, ShortText
+from ..limits import MAX_ITEMS, MAX_NETWORK
 from ..lifecycle.events import AuditPlan, Event, RenewalRequested, Report, Site, Suspension, SuspensionLifted, Withdrawal
 
-Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Id = Annotated[ShortText, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 
 class LocalService(BaseModel):
@@ -20,10 +22,10 @@ class LocalService(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: Id
-    name: Annotated[str, Field(min_length=1)]
-    territory: str = "metropole"
-    agents_in_contact: Annotated[int, Field(ge=1)] = 20
-    sites: list[Site] = Field(default_factory=lambda: [Site(id="main", name="Site principal")])
+    name: ShortText
+    territory: ShortText = "metropole"
+    agents_in_contact: Annotated[Count, Field(ge=1, le=10_000_000)] = 20
+    sites: list[Site] = Field(default_factory=lambda: [Site(id="main", name="Site principal")], min_length=1, max_length=MAX_ITEMS)
 
 
 class CentralCandidate(BaseModel):
@@ -31,11 +33,11 @@ class CentralCandidate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: Id
-    name: Annotated[str, Field(min_length=1)]
-    territory: str = "metropole"
-    certification_body: Annotated[str, Field(min_length=1)]
+    name: ShortText
+    territory: ShortText = "metropole"
+    certification_body: ShortText
     contract_signed: date
-    local_services: list[LocalService] = Field(min_length=1)
+    local_services: list[LocalService] = Field(min_length=1, max_length=MAX_NETWORK)
 
 
 class NetworkReports(Event):
@@ -43,18 +45,18 @@ class NetworkReports(Event):
     (« déploiement du programme », §3.1) or both surveys (at follow-ups, §2.2.2)."""
 
     type: Literal["network_reports"] = "network_reports"
-    year: int
+    year: Annotated[Count, Field(ge=2000, le=2200)]
     kind: Literal["self_assessment", "surveys"]
-    produced_by: list[str]
+    produced_by: list[ShortText] = Field(max_length=MAX_NETWORK)
 
 
 class SampleExtended(Event):
     """The body adds local services to the year's sample: named, or drawn at random (``count``)."""
 
     type: Literal["sample_extended"] = "sample_extended"
-    services: list[str] = Field(default_factory=list)
-    count: Annotated[int, Field(ge=0)] = 0
-    reason: Annotated[str, Field(min_length=1)]
+    services: list[ShortText] = Field(default_factory=list, max_length=MAX_NETWORK)
+    count: Annotated[Count, Field(ge=0, le=MAX_NETWORK)] = 0
+    reason: LongText
 
 
 class CentralAuditDates(Event):
@@ -69,7 +71,7 @@ class CentralVisit(Event):
     """The central audit's yes/no control points (§3.7.2)."""
 
     type: Literal["central_visit"] = "central_visit"
-    control_points: list[bool] = Field(min_length=1)
+    control_points: list[Annotated[bool, Strict()]] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class CorrectiveActions(Event):
@@ -77,7 +79,7 @@ class CorrectiveActions(Event):
 
     type: Literal["corrective_actions"] = "corrective_actions"
     received_on: date
-    text: Annotated[str, Field(min_length=1)]
+    text: LongText
 
 
 class CentralDecision(Event):
@@ -85,8 +87,8 @@ class CentralDecision(Event):
 
     type: Literal["central_decision"] = "central_decision"
     decided_on: date
-    tier: str | None
-    reason: str | None = None
+    tier: ShortText | None
+    reason: LongText | None = None
 
 
 class CentralActionPlan(Event):
@@ -103,8 +105,8 @@ CentralEvent = Annotated[
 
 class CentralEnvelope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    event_id: Annotated[str, Field(min_length=1, max_length=200)]
-    actor: Annotated[str, Field(min_length=1)] = "certification-body"
+    event_id: ShortText
+    actor: ShortText = "certification-body"
     event: CentralEvent
 
 

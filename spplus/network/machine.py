@@ -23,10 +23,12 @@ from pydantic import BaseModel, Field
 from ..calendar import WorkingCalendar
 from ..central import central_decision, draw_sample, required_labelled, sample_size, services_to_add, year_outcome
 from ..deadlines import delay_date, window_dates
+from ..idempotency import REUSED_KEY, is_repeat, reused_for_another, stamp
 from ..lifecycle.common import (
     ONE_DAY, EventRefused, Notification, cancel, check_reason, check_report_dates, close_deadline, log,
     not_before, not_future, refuse, set_deadline, tier_label,
 )
+from ..lifecycle.boundary import check_boundary
 from ..lifecycle.days import advance
 from ..lifecycle.events import AuditPlan, Report, Suspension, SuspensionLifted, Withdrawal
 from ..lifecycle.state import Deadline, DeadlineKind, DeadlineStatus, LabelStatus
@@ -105,10 +107,13 @@ def _set_stage(state: CentralState, stage: CentralPhase) -> None:
 
 # ------------------------------------------------------------------------------------- checks
 def check(state: CentralState, envelope: CentralEnvelope, today: date) -> None:
-    if envelope.event_id in state.applied_events:
+    if is_repeat(state.applied_events, envelope):
         return
+    if reused_for_another(state.applied_events, envelope):
+        refuse(REUSED_KEY, "event_id")
     if state.finished or state.phase in ENDED:
         refuse(f"this central cycle has ended ({state.phase.value}); no event can be recorded on it")
+    check_boundary(state, envelope)
     event = envelope.event
     handler = _CHECKS.get(type(event))
     if handler is None:
@@ -287,7 +292,7 @@ def apply(state: CentralState, envelope: CentralEnvelope, today: date, seed_for:
         return effects
     event = envelope.event
     _APPLY[type(event)](state, event, today, envelope, effects, seed_for)
-    state.applied_events[envelope.event_id] = event.type
+    state.applied_events[envelope.event_id] = stamp(envelope)
     return effects
 
 

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from spplus.lifecycle.common import EventRefused
+from spplus.network.machine import check
 from spplus.network.state import CentralPhase
 
 from .central_driver import CONTRACT, LOCALS_DECIDED, VISIT, CentralDriver, network, seed_for
@@ -145,12 +147,15 @@ def test_year_n_reaches_the_central_audit_even_below_75_percent(rules, calendar_
 
 
 def test_a_repeated_event_id_is_applied_once(rules, calendar_for):
-    """The body's retried send (same event id) is recorded once."""
+    """The body's retried send (same event id, same event) is recorded once; the same id with another
+    event is refused, never taken for the first (issue 10, kind 3: a key is bound to its request)."""
     d = CentralDriver(rules, calendar_for(), n=16)
-    d.send({"type": "network_reports", "year": 2026, "kind": "self_assessment", "produced_by": d.state.network_ids[:3]},
-           event_id="reports-1")
+    first = {"type": "network_reports", "year": 2026, "kind": "self_assessment", "produced_by": d.state.network_ids[:3]}
+    d.send(first, event_id="reports-1")
     before = d.state.model_dump()
-    d.send({"type": "network_reports", "year": 2026, "kind": "self_assessment", "produced_by": d.state.network_ids},
-           event_id="reports-1")
+    d.send(first, event_id="reports-1")
     assert d.state.model_dump() == before
+    other = {"type": "network_reports", "year": 2026, "kind": "self_assessment", "produced_by": d.state.network_ids}
+    with pytest.raises(EventRefused, match="this key was already used for another request"):
+        check(d.state, d.envelope(other, "reports-1"), d.today)
     assert d.state.reports["2026:self_assessment"] == d.state.network_ids[:3]

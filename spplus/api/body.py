@@ -1,0 +1,157 @@
+"""Reading a request body as the engine means it: bounded, exact, unambiguous.
+
+* A body over :data:`spplus.limits.MAX_REQUEST_BYTES` is answered 413 with the limit, before it is read whole.
+* JSON numbers with a fraction are read as :class:`~decimal.Decimal` (``49.99999999999999999`` stays
+  below 50, as the rules compare exactly); ``NaN`` and ``Infinity`` are not JSON and are refused.
+* An object with a key written twice is refused (the YAML rule files refuse it too), as is a string
+  with a lone surrogate, which no UTF-8 payload can carry.
+
+FastAPI parses bodies with ``Request.json``: :class:`EngineRoute` hands it :class:`EngineRequest`,
+whose parser raises :class:`json.JSONDecodeError` for each of these, so the answer is the usual
+422 problem naming the line and column.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..limits import MAX_REQUEST_BYTES
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _Duplicate(key)
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def read_json(body: bytes) -> Any:
+    """The body's JSON value, numbers exact. Raises :class:`json.JSONDecodeError` saying what is wrong and where."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise json.JSONDecodeError("the body is not UTF-8 text", "", exc.start) from None
+    try:
+        value = json.loads(text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
+    except _Duplicate as exc:
+        quoted = json.dumps(exc.key)
+        first = text.find(quoted)
+        second = text.find(quoted, first + 1)
+        raise json.JSONDecodeError(f"the key {exc.key!r} is written twice in one object; keep one", text, max(second, 0)) from None
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            raise
+        name = str(exc)
+        raise json.JSONDecodeError(f"{name} is not a JSON number; send a number or null", text, max(text.find(name), 0)) from None
+    if _has_surrogate(value):
+        where = text.lower().find("\\ud")
+        raise json.JSONDecodeError("a string holds a lone surrogate (\\ud800–\\udfff), which is not a character: send UTF-8 text",
+                                   text, max(where, 0))
+    return value
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+def position(text: str, pos: int) -> str:
+    """'line L, column C' of a character position (1-based), for messages."""
+    pos = max(0, min(pos, len(text)))
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+class EngineRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = read_json(await self.body())
+        return self._json
+
+
+class EngineRoute(APIRoute):
+    """Every route reads its JSON body with :func:`read_json`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            return await handler(EngineRequest(request.scope, request.receive))
+
+        return route
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``limit`` bytes is answered 413 (problem+json) and never read whole."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_REQUEST_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._too_large(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._too_large(send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        detail = f"the request body is over {self.limit:,} bytes, the most the engine reads in one request"
+        payload = json.dumps({"type": "about:blank", "title": "Payload Too Large", "status": 413, "detail": detail,
+                              "limit": self.limit}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(payload)).encode())]})
+        await send({"type": "http.response.body", "body": payload})

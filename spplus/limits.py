@@ -1,0 +1,41 @@
+"""The engine's size limits: what one request, one event and one cycle may hold.
+
+These are engine operating parameters, not label rules (the guide says nothing of them): they keep
+every cycle's workflow input under Temporal's 2 MB payload limit and its history far from the
+50 MB / 51,200-event limits, whatever a caller sends. The README's "Limits" table lists them, with
+the budget they add up to.
+
+Pure: importable inside the Temporal workflow sandbox.
+"""
+
+from __future__ import annotations
+
+# One HTTP request body, or one event file read by the CLI (bytes). A survey's raw CSV export is
+# the only large input; it is scored at the edge and never enters a workflow (see SURVEY_CSV_BYTES).
+MAX_REQUEST_BYTES = 2_000_000
+
+# A survey's raw CSV export (bytes): about 20,000 respondents of 15 answers.
+SURVEY_CSV_BYTES = 1_900_000
+
+# Free text (characters): a name, a reason, a note, the candidate's observations, an appeal's grounds.
+SHORT_TEXT = 200  # names, ids, auditors, sites, reasons' ids, body names
+LONG_TEXT = 4_000  # observations, grounds, notes, reasons written by a person (about a page)
+
+# Lists in one event or candidacy (items).
+MAX_ITEMS = 200  # sites, auditors, dossier items, domains
+MAX_NETWORK = 2_000  # local services of one central service (a national network's agencies)
+
+# One event as it enters a cycle (its JSON, bytes): whatever its fields hold, never more.
+MAX_EVENT_BYTES = 32_000
+
+# Events one cycle records (the renewal's next cycle counts afresh). A three-year cycle records
+# about 30; a body that sends more is refused with this limit, and the cycle's state stays bounded.
+MAX_EVENTS_PER_CYCLE = 500
+
+# A cycle's state without its pinned rules and calendar (JSON bytes). The rules add about 26 KB and
+# the calendar 2 KB per edition; what the state carries through continue-as-new stays under 1.1 MB,
+# half of Temporal's 2 MB payload limit.
+MAX_STATE_BYTES = 1_000_000
+
+# A candidacy as started (JSON bytes): its sites and, for a central service, its network.
+MAX_CANDIDACY_BYTES = 400_000
