@@ -32,9 +32,10 @@ _EVENT = TypeAdapter(CycleEvent)
 class EngineError(Exception):
     """A request the engine refused, with the field at fault when there is one."""
 
-    def __init__(self, message: str, field: str | None = None, kind: str = "refused") -> None:
+    def __init__(self, message: str, field: str | None = None, kind: str = "refused", owner: str | None = None) -> None:
         super().__init__(message)
         self.message, self.field, self.kind = message, field, kind
+        self.owner = owner  # the certification body of the cycle concerned, when the message speaks of one
 
 
 def cycle_id(candidate_id: str) -> str:
@@ -72,12 +73,23 @@ async def start_candidacy(client: Client, candidate: Candidate, task_queue: str,
             request_eager_start=True,
         )
     except WorkflowAlreadyStartedError:
+        owner = await cycle_owner(client, candidate.id)
         view = await get_state(client, candidate.id)
         if view is not None and view.new_application_from is not None:
             raise EngineError(f"{candidate.id} was refused; a new application is accepted from "
-                              f"{view.new_application_from.isoformat()} (§3.8.1)", "contract_signed", "too_early") from None
+                              f"{view.new_application_from.isoformat()} (§3.8.1)", "contract_signed", "too_early", owner) from None
         raise EngineError(f"{candidate.id} already has a cycle under way ({view.phase.value if view else 'opening'})",
-                          "id", "conflict") from None
+                          "id", "conflict", owner) from None
+
+
+async def cycle_owner(client: Client, candidate_id: str, workflow_id: str | None = None) -> str | None:
+    """The certification body of a running or closed cycle, from its search attributes (set at its start,
+    so known while it opens); None when there is no such cycle."""
+    try:
+        described = await client.get_workflow_handle(workflow_id or cycle_id(candidate_id)).describe()
+    except RPCError:
+        return None
+    return described.typed_search_attributes.get(sa.CERTIFICATION_BODY)
 
 
 def latest_today() -> date:
@@ -218,8 +230,8 @@ async def _execute_once(handle: WorkflowHandle[Any, Any], update: Any, envelope:
             details = cause.details[0] if cause.details else {}
             raise EngineError(cause.message, (details or {}).get("field"), cause.type or "refused") from None
         raise EngineError(str(cause or exc)) from None
-    except RPCError as exc:
-        raise EngineError(f"no running cycle for {target}: {exc.message}", "candidate", "not_found") from None
+    except RPCError:
+        raise EngineError(f"no running cycle for {target}", "candidate", "not_found") from None
 
 
 async def get_state(client: Client, candidate_id: str) -> CycleView | None:
@@ -227,8 +239,8 @@ async def get_state(client: Client, candidate_id: str) -> CycleView | None:
 
     try:
         return await client.get_workflow_handle(cycle_id(candidate_id)).query(LabelCycleWorkflow.state)
-    except RPCError as exc:
-        raise EngineError(f"no cycle for {candidate_id}: {exc.message}", "candidate", "not_found") from None
+    except RPCError:
+        raise EngineError(f"no cycle for {candidate_id}", "candidate", "not_found") from None
 
 
 async def get_timeline(client: Client, candidate_id: str) -> list[TimelineEntry]:
@@ -307,13 +319,24 @@ async def public_list(client: Client) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["candidate"] or "")
 
 
-def rows_to_csv(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return ""
+PUBLIC_LIST_COLUMNS = ["candidate", "tier", "status", "suspended", "certification_body", "expires"]
+
+
+def safe_cell(value: Any) -> Any:
+    """A cell no spreadsheet runs as a formula (OWASP, CSV injection): text that begins with = + - @, a tab
+    or a carriage return is written after a single quote. Numbers and booleans are left as they are."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def rows_to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
+    """Rows as CSV with a header row, always (an empty list is its header alone); every cell made safe."""
+    fieldnames = columns or (list(rows[0]) if rows else [])
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer = csv.DictWriter(buffer, fieldnames=fieldnames)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
@@ -353,8 +376,8 @@ async def get_central_state(client: Client, central_id: str) -> Any:
 
     try:
         return await client.get_workflow_handle(central_workflow_id(central_id)).query(CentralCycleWorkflow.state)
-    except RPCError as exc:
-        raise EngineError(f"no central cycle for {central_id}: {exc.message}", "central", "not_found") from None
+    except RPCError:
+        raise EngineError(f"no central cycle for {central_id}", "central", "not_found") from None
 
 
 async def get_central_timeline(client: Client, central_id: str) -> list[TimelineEntry]:

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field, TypeAdapter
@@ -104,7 +105,6 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     clients: dict[str, Client] = {}
     from .metrics import instrument
 
-    instrument(app)
     # Page tokens are Temporal's, signed for the query they continue: a forged or foreign one is refused
     # here, before Temporal retries a list it cannot read.
     page_key = secrets.token_bytes(32)
@@ -129,47 +129,90 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
             clients["client"] = await connect()
         return clients["client"]
 
-    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
+    bearer = HTTPBearer(auto_error=False, description="A token from `spplus token create` (shown once).")
+
+    def principal(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
+                  authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Principal:
         if authorization is None:
-            return Principal(role=Role.anonymous)
-        scheme, _, secret = authorization.partition(" ")
-        token = tokens.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
-        if token is None:
-            raise Problem(401, "Unauthorized", "unknown or revoked token: send Authorization: Bearer <token>")
-        return Principal.of(token)
+            who = Principal(role=Role.anonymous)
+        else:
+            token = tokens.authenticate(credentials.credentials.strip()) if credentials is not None else None
+            if token is None:
+                request.state.who = Principal(role=Role.anonymous)
+                raise Problem(401, "Unauthorized", "unknown or revoked token: send Authorization: Bearer <token>")
+            who = Principal.of(token)
+        request.state.who = who
+        return who
 
     Who = Annotated[Principal, Depends(principal)]
 
+    def operators_only(who: Who, request: Request) -> None:
+        require(who, request, Role.operator, Role.ditp)
+
+    instrument(app, operators_only)
+
+    @app.middleware("http")
+    async def hygiene(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.headers.get("authorization"):
+            response.headers["Cache-Control"] = "no-store"  # nothing a token read may sit in a cache
+        if request.url.path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+            # FastAPI's documentation pages load Swagger UI's script and style from its CDN.
+            response.headers.setdefault("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline' "
+                                        "https://cdn.jsdelivr.net; style-src 'self' https://cdn.jsdelivr.net; "
+                                        "img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'")
+        else:
+            response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        return response
+
     def refuse(who: Principal, request: Request, why: str) -> Problem:
-        log.warning("refused", role=who.role.value, token=who.token_id, body=who.body, path=request.url.path,
-                    method=request.method, why=why)
+        """403 for a known caller who may not do this; 401 for an anonymous one (a token would change the answer)."""
+        if who.role == Role.anonymous:
+            return Problem(401, "Unauthorized", f"{why}: send Authorization: Bearer <token>")
         return Problem(403, "Forbidden", why)
 
     def require(who: Principal, request: Request, *roles: Role) -> None:
         if who.role not in roles:
-            raise refuse(who, request, f"a {who.role.value} caller may not do this; it needs a {' or '.join(r.value for r in roles)} token")
+            needed = " or ".join(r.value for r in roles)
+            raise refuse(who, request, f"this needs a token of role {needed}" if who.role == Role.anonymous
+                         else f"a token of role {who.role.value} may not do this; it needs one of role {needed}")
+
+    def unseen(candidate_id: str) -> Problem:
+        # The same answer whether the cycle does not exist or belongs to another body: nothing leaks.
+        return Problem(404, "Not Found", f"no cycle {candidate_id} that this token may read", "candidate")
 
     async def own_cycle(who: Principal, request: Request, candidate_id: str, act: bool) -> CycleView:
-        view = await engine.get_state(await temporal(), candidate_id)
-        if view is None:
-            raise Problem(503, "Service Unavailable", "the cycle is opening; try again in a moment")
-        if who.role == Role.body and view.candidate.certification_body != who.body:
-            raise refuse(who, request, f"{candidate_id} is not a candidacy of {who.body}")
+        if who.role == Role.anonymous:
+            raise refuse(who, request, "reading a cycle needs a token; the public list is at /public/labels")
+        client = await temporal()
+        owner = await engine.cycle_owner(client, candidate_id)  # from its search attributes: known while it opens
+        if owner is None or (who.role == Role.body and owner != who.body):
+            raise unseen(candidate_id)
         if act and who.role != Role.body:
             raise refuse(who, request, f"a {who.role.value} token reads cycles but does not act on them")
-        if not act and who.role == Role.anonymous:
-            raise refuse(who, request, "reading a cycle needs a token; the public list is at /public/labels")
+        view = await engine.get_state(client, candidate_id)
+        if view is None:
+            raise Problem(503, "Service Unavailable", "the cycle is opening; try again in a moment")
         return view
+
+    def logged(request: Request, problem: Problem) -> JSONResponse:
+        """Every refusal is logged with who tried and what (never the body sent, which may be large)."""
+        who = getattr(request.state, "who", None) or Principal(role=Role.anonymous)
+        log.warning("refused", status=problem.status, role=who.role.value, token=who.token_id, body=who.body,
+                    method=request.method, path=request.url.path, field=problem.field, why=problem.detail[:300])
+        return problem_response(problem)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc)
+        return logged(request, exc)
 
     @app.exception_handler(engine.EngineError)
     async def _engine(request: Request, exc: engine.EngineError) -> JSONResponse:
         status = _STATUS.get(exc.kind, 422)
-        return problem_response(Problem(status, "Refused" if status == 422 else "Conflict" if status == 409 else "Not Found",
-                                        exc.message, exc.field))
+        return logged(request, Problem(status, "Refused" if status == 422 else "Conflict" if status == 409 else "Not Found",
+                                       exc.message, exc.field))
 
     @app.exception_handler(RPCError)
     async def _temporal(request: Request, exc: RPCError) -> JSONResponse:
@@ -180,8 +223,8 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [_plain(e, exc.body) for e in exc.errors()] or [{"field": "", "message": "invalid request"}]
         first = errors[0]
-        return problem_response(Problem(422, "Invalid request", f"{first['field']}: {first['message']}" if first["field"] else first["message"],
-                                        first["field"] or None, errors=errors))
+        return logged(request, Problem(422, "Invalid request", f"{first['field']}: {first['message']}" if first["field"] else first["message"],
+                                       first["field"] or None, errors=errors))
 
     # ------------------------------------------------------------------ public
     @app.get("/public/labels", tags=["public"], summary="Labelled services (suspended ones flagged)")
@@ -190,7 +233,8 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
 
     @app.get("/public/labels.csv", tags=["public"], response_class=PlainTextResponse)
     async def public_labels_csv() -> PlainTextResponse:
-        return PlainTextResponse(engine.rows_to_csv(await engine.public_list(await temporal())), media_type="text/csv")
+        rows = await engine.public_list(await temporal())
+        return PlainTextResponse(engine.rows_to_csv(rows, engine.PUBLIC_LIST_COLUMNS), media_type="text/csv")
 
     # ------------------------------------------------------------------ cycles
     @app.post("/cycles", status_code=201, tags=["cycles"], response_model=StartedCycle)
@@ -198,7 +242,13 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         require(who, request, Role.body)
         if candidate.certification_body != who.body:
             raise refuse(who, request, f"{who.body} opens candidacies for itself, not for {candidate.certification_body}")
-        handle = await engine.start_candidacy(await temporal(), candidate, settings.task_queue, actor=f"body:{who.body}")
+        try:
+            handle = await engine.start_candidacy(await temporal(), candidate, settings.task_queue, actor=f"body:{who.body}")
+        except engine.EngineError as exc:
+            if exc.kind in ("conflict", "too_early") and exc.owner != who.body:
+                # Another body's candidacy: say only that the id is taken, never its phase or its dates.
+                raise Problem(409, "Conflict", f"the id {candidate.id} is taken; choose another", "id") from None
+            raise
         return StartedCycle(workflow_id=handle.id, candidate=candidate.id)
 
     @app.post("/cycles/{candidate_id}/events", tags=["cycles"])

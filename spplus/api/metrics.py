@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import time
 
-from fastapi import FastAPI, Request, Response
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 
-def instrument(app: FastAPI) -> None:
+def instrument(app: FastAPI, guard: Any = None) -> None:
+    """Count and time every request; serve them at /metrics, behind ``guard`` (a FastAPI dependency: an
+    operator's or the DITP's token), since route counts tell an anonymous caller who uses the engine."""
     registry = CollectorRegistry()
     requests = Counter("spplus_api_requests_total", "API requests", ["method", "route", "status"], registry=registry)
     latency = Histogram("spplus_api_request_seconds", "API request latency", ["method", "route"], registry=registry)
@@ -23,6 +27,6 @@ def instrument(app: FastAPI) -> None:
         latency.labels(request.method, template).observe(time.perf_counter() - started)
         return response
 
-    @app.get("/metrics", include_in_schema=False)
+    @app.get("/metrics", include_in_schema=False, dependencies=[Depends(guard)] if guard else [])
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -90,11 +90,22 @@ async def test_errors_are_problem_json_naming_the_field(api):
 
 async def test_a_body_cannot_touch_another_bodys_candidacy(api):
     cid = await started(api, "alpha")
-    assert (await api.get(f"/cycles/{cid}", headers=auth(api, "beta"))).status_code == 403
+    # Issue 11, door 3: another body's cycle answers exactly as a cycle that does not exist.
+    theirs = await api.get(f"/cycles/{cid}", headers=auth(api, "beta"))
+    nobody = await api.get("/cycles/no-such-cycle", headers=auth(api, "beta"))
+    assert theirs.status_code == nobody.status_code == 404
+    assert theirs.json()["detail"].replace(cid, "X") == nobody.json()["detail"].replace("no-such-cycle", "X")
     send = await api.post(f"/cycles/{cid}/events", headers=auth(api, "beta"),
                           json={"type": "self_assessment", "done_on": datetime.now(timezone.utc).date().isoformat()})
-    assert send.status_code == 403 and "not a candidacy of oc-beta" in send.json()["detail"]
+    assert send.status_code == 404 and "oc-alpha" not in send.text
+    timeline = await api.get(f"/cycles/{cid}/timeline", headers=auth(api, "beta"))
+    assert timeline.status_code == 404
     assert (await api.post("/cycles", json=candidate_json("oc-alpha"), headers=auth(api, "beta"))).status_code == 403
+    # A clash of ids says only that the id is taken: not the other body's phase, nor a refusal's dates.
+    clash = await api.post("/cycles", json={**candidate_json("oc-beta"), "id": cid}, headers=auth(api, "beta"))
+    assert clash.status_code == 409 and clash.json()["detail"] == f"the id {cid} is taken; choose another"
+    own = await api.post("/cycles", json={**candidate_json("oc-alpha"), "id": cid}, headers=auth(api, "alpha"))
+    assert own.status_code == 409 and "preparation" in own.json()["detail"]  # its own body is told where it stands
     listed = (await api.get("/cycles", headers=auth(api, "beta"))).json()["items"]
     assert all(item["certification_body"] == "oc-beta" for item in listed)
 
@@ -105,8 +116,8 @@ async def test_operator_reads_all_acts_on_none_and_anonymous_reads_only_the_publ
     act = await api.post(f"/cycles/{cid}/events", headers=auth(api, "operator"),
                          json={"type": "self_assessment", "done_on": datetime.now(timezone.utc).date().isoformat()})
     assert act.status_code == 403
-    assert (await api.get(f"/cycles/{cid}")).status_code == 403
-    assert (await api.get("/cycles")).status_code == 403
+    assert (await api.get(f"/cycles/{cid}")).status_code == 401  # no token: 401, a token would change the answer
+    assert (await api.get("/cycles")).status_code == 401
     assert (await api.get("/public/labels")).status_code == 200
     assert (await api.get("/cycles", headers={"Authorization": "Bearer spp_forged"})).status_code == 401
     token_id = next(t.id for t in api.tokens.list() if t.role == Role.operator)
@@ -220,6 +231,9 @@ async def test_a_whole_cycle_through_http(api, env):
 async def test_the_api_counts_its_requests_for_prometheus(api):
     await api.get("/public/labels")
     await api.get("/cycles")  # refused: anonymous
-    text = (await api.get("/metrics")).text
+    # Issue 11, door 9: the counts tell who uses the engine; an anonymous caller does not read them.
+    assert (await api.get("/metrics")).status_code == 401
+    assert (await api.get("/metrics", headers=auth(api, "alpha"))).status_code == 403
+    text = (await api.get("/metrics", headers=auth(api, "operator"))).text
     assert 'spplus_api_requests_total{method="GET",route="/public/labels",status="200"}' in text
-    assert 'route="/cycles",status="403"' in text
+    assert 'route="/cycles",status="401"' in text
