@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test schema clean bench bytecode
+.PHONY: install run test schema clean bench bytecode stress
 
 install: $(VENV)/.installed
 
@@ -34,3 +34,8 @@ clean:
 
 bench: install bytecode
 	$(BIN)/python bench/run.py
+
+# Not a test: a few minutes of valid, invalid, oversized and repeated events against worker.py --api,
+# with the worker SIGKILLed and restarted midway; prints what was refused, lost or applied twice.
+stress: install bytecode
+	$(BIN)/python bench/stress.py

@@ -8,12 +8,13 @@ Pure: importable inside the Temporal workflow sandbox.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..fields import Count, CsvText, LongText, Score100, ShortText
 from ..limits import MAX_ITEMS, SURVEY_CSV_BYTES
@@ -54,6 +55,14 @@ class Candidate(BaseModel):
     contract_signed: date
     network: ShortText | None = Field(default=None, description="The central service this local service is audited through, if any (§3.9.2).")
     authority: AuthorityPerimeter | None = Field(default=None, description="A local authority's declared perimeter (§1.4.2).")
+
+    @model_validator(mode="after")
+    def _distinct_sites(self) -> Candidate:
+        ids = [site.id for site in self.sites]
+        twice = sorted(i for i, n in Counter(ids).items() if n > 1)
+        if twice:
+            raise ValueError(f"sites: each site has its own id; {', '.join(twice)} is written twice")
+        return self
 
     def sites_in_perimeter(self) -> list[str]:
         return [site.id for site in self.sites if in_perimeter(self.authority, site.domains)]

@@ -5,10 +5,11 @@ Pure: importable inside the Temporal workflow sandbox.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from ..fields import Count, LongText, ShortText
 from ..limits import MAX_ITEMS, MAX_NETWORK
@@ -38,6 +39,14 @@ class CentralCandidate(BaseModel):
     certification_body: ShortText
     contract_signed: date
     local_services: list[LocalService] = Field(min_length=1, max_length=MAX_NETWORK)
+
+    @model_validator(mode="after")
+    def _distinct_services(self) -> CentralCandidate:
+        ids = [local.id for local in self.local_services]
+        twice = sorted(i for i, n in Counter(ids).items() if n > 1)
+        if twice:
+            raise ValueError(f"local_services: each local service has its own id; {', '.join(twice[:10])} written twice")
+        return self
 
 
 class NetworkReports(Event):
