@@ -26,12 +26,13 @@ class NetworkActivities:
 
     @activity.defn
     async def start_local_cycle(self, request: LocalCycleRequest) -> str:
-        from spplus.client import initial_search_attributes, cycle_id
+        from spplus.ids import cycle_id
         from spplus.lifecycle.messages import CycleStart
-        from workflows.cycle import LabelCycleWorkflow
+        from spplus.search_attributes import initial_search_attributes
 
+        # The workflow is named by its type, not imported: activities sit below the workflows.
         handle = await self.client.start_workflow(
-            LabelCycleWorkflow.run, CycleStart(candidate=request.candidate, actor="engine"),
+            "LabelCycle", CycleStart(candidate=request.candidate, actor="engine"),
             id=cycle_id(request.candidate.id), task_queue=activity.info().task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE, search_attributes=initial_search_attributes(request.candidate),

@@ -20,6 +20,8 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from . import search_attributes as sa
+from .search_attributes import initial_search_attributes
+from .ids import central_workflow_id, cycle_id
 from .lifecycle import Candidate, Envelope
 from .lifecycle.events import CycleEvent, SurveyResults, SurveySummary
 from .lifecycle.state import TimelineEntry
@@ -36,10 +38,6 @@ class EngineError(Exception):
         super().__init__(message)
         self.message, self.field, self.kind = message, field, kind
         self.owner = owner  # the certification body of the cycle concerned, when the message speaks of one
-
-
-def cycle_id(candidate_id: str) -> str:
-    return f"cycle-{candidate_id}"
 
 
 async def connect(settings: Settings | None = None) -> Client:
@@ -119,16 +117,6 @@ def _refuse_unfit_candidacy(candidacy: Any, edition: str | None) -> Any:
         field = problems[0].split(":", 1)[0] if ":" in problems[0].split(" ", 1)[0] else None
         raise EngineError("; ".join(problems), field, "invalid")
     return rules
-
-
-def initial_search_attributes(candidate: Candidate) -> Any:
-    from temporalio.common import SearchAttributePair, TypedSearchAttributes
-
-    return TypedSearchAttributes([
-        SearchAttributePair(sa.CANDIDATE, candidate.id),
-        SearchAttributePair(sa.CERTIFICATION_BODY, candidate.certification_body),
-        SearchAttributePair(sa.PHASE, "opening"),
-    ])
 
 
 async def send_event(client: Client, candidate_id: str, event: dict[str, Any] | BaseModel, event_id: str | None = None,
@@ -343,7 +331,7 @@ def rows_to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) ->
 # ------------------------------------------------------------------ central services
 async def start_central(client: Client, candidate: Any, task_queue: str, edition: str | None = None) -> WorkflowHandle[Any, Any]:
     """Start a central service's cycle with its network (§3.1); its sampled local services start their own."""
-    from workflows.central import CentralCycleWorkflow, CentralStart, central_workflow_id
+    from workflows.central import CentralCycleWorkflow, CentralStart
 
     _refuse_unfit_candidacy(candidate, edition)
     try:
@@ -363,7 +351,7 @@ async def start_central(client: Client, candidate: Any, task_queue: str, edition
 async def send_central_event(client: Client, central_id: str, event: dict[str, Any] | BaseModel,
                              event_id: str | None = None, actor: str = "certification-body") -> Any:
     from spplus.network.events import CentralEnvelope
-    from workflows.central import CentralCycleWorkflow, central_workflow_id
+    from workflows.central import CentralCycleWorkflow
 
     data = event.model_dump() if isinstance(event, BaseModel) else event
     envelope = CentralEnvelope.model_validate({"event_id": event_id or str(uuid.uuid4()), "actor": actor, "event": data})
@@ -372,7 +360,7 @@ async def send_central_event(client: Client, central_id: str, event: dict[str, A
 
 
 async def get_central_state(client: Client, central_id: str) -> Any:
-    from workflows.central import CentralCycleWorkflow, central_workflow_id
+    from workflows.central import CentralCycleWorkflow
 
     try:
         return await client.get_workflow_handle(central_workflow_id(central_id)).query(CentralCycleWorkflow.state)
@@ -381,6 +369,6 @@ async def get_central_state(client: Client, central_id: str) -> Any:
 
 
 async def get_central_timeline(client: Client, central_id: str) -> list[TimelineEntry]:
-    from workflows.central import CentralCycleWorkflow, central_workflow_id
+    from workflows.central import CentralCycleWorkflow
 
     return await client.get_workflow_handle(central_workflow_id(central_id)).query(CentralCycleWorkflow.timeline)

@@ -5,7 +5,9 @@ Within PostgreSQL's per-namespace limits (10 Keyword, 3 Datetime, 3 Int): 6 Keyw
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey
+from typing import Any
+
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 CANDIDATE = SearchAttributeKey.for_keyword("SpCandidate")
 CERTIFICATION_BODY = SearchAttributeKey.for_keyword("SpCertificationBody")
@@ -17,3 +19,15 @@ NEXT_DEADLINE = SearchAttributeKey.for_datetime("SpNextDeadline")
 LABEL_EXPIRY = SearchAttributeKey.for_datetime("SpLabelExpiry")
 
 ALL = [CANDIDATE, CERTIFICATION_BODY, PHASE, LABEL_STATUS, TIER, RULES_EDITION, NEXT_DEADLINE, LABEL_EXPIRY]
+
+
+def initial_search_attributes(candidacy: Any) -> TypedSearchAttributes:
+    """What a cycle carries from its start, before it opens: its candidate, its body, phase ``opening``.
+
+    The API reads the body from here to decide who may see a cycle, even while it pins its rules.
+    """
+    return TypedSearchAttributes([
+        SearchAttributePair(CANDIDATE, candidacy.id),
+        SearchAttributePair(CERTIFICATION_BODY, candidacy.certification_body),
+        SearchAttributePair(PHASE, "opening"),
+    ])

@@ -31,6 +31,9 @@ from ..lifecycle import Candidate
 from ..lifecycle.events import CycleEvent
 from ..lifecycle.state import TimelineEntry
 from ..lifecycle.views import CycleView
+from ..network.events import CentralCandidate, CentralEvent
+from ..network.messages import CentralView, label_table
+from ..ids import central_workflow_id
 from ..rules.loader import RuleSetInvalid, load_rules, load_rules_cached
 from ..rules.models import RULE_FILES
 from ..settings import Settings
@@ -183,18 +186,28 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         # The same answer whether the cycle does not exist or belongs to another body: nothing leaks.
         return Problem(404, "Not Found", f"no cycle {candidate_id} that this token may read", "candidate")
 
-    async def own_cycle(who: Principal, request: Request, candidate_id: str, act: bool) -> CycleView:
+    async def may_see(who: Principal, request: Request, candidate_id: str, act: bool, workflow_id: str | None = None) -> None:
+        """The one wall around a cycle, local or central: a caller who may not read it learns nothing of it."""
         if who.role == Role.anonymous:
             raise refuse(who, request, "reading a cycle needs a token; the public list is at /public/labels")
-        client = await temporal()
-        owner = await engine.cycle_owner(client, candidate_id)  # from its search attributes: known while it opens
+        owner = await engine.cycle_owner(await temporal(), candidate_id, workflow_id)  # search attributes: known while it opens
         if owner is None or (who.role == Role.body and owner != who.body):
             raise unseen(candidate_id)
         if act and who.role != Role.body:
             raise refuse(who, request, f"a {who.role.value} token reads cycles but does not act on them")
-        view = await engine.get_state(client, candidate_id)
+
+    async def own_cycle(who: Principal, request: Request, candidate_id: str, act: bool) -> CycleView:
+        await may_see(who, request, candidate_id, act)
+        view = await engine.get_state(await temporal(), candidate_id)
         if view is None:
             raise Problem(503, "Service Unavailable", "the cycle is opening; try again in a moment")
+        return view
+
+    async def own_central(who: Principal, request: Request, central_id: str, act: bool) -> CentralView:
+        await may_see(who, request, central_id, act, central_workflow_id(central_id))
+        view = await engine.get_central_state(await temporal(), central_id)
+        if view is None:
+            raise Problem(503, "Service Unavailable", "the central cycle is opening; try again in a moment")
         return view
 
     def logged(request: Request, problem: Problem) -> JSONResponse:
@@ -301,6 +314,43 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         listed = await engine.list_cycles(client, engine.list_query(body=body), limit=2000)
         views = [v for v in [await engine.get_state(client, i.candidate) for i in listed if i.candidate] if v is not None]
         return Response(calendar_of(views), media_type="text/calendar")
+
+    # ------------------------------------------------------------------ central services (§2.2.2, §3.8.2)
+    @app.post("/central", status_code=201, tags=["central"], response_model=StartedCycle)
+    async def start_central(candidate: CentralCandidate, who: Who, request: Request) -> StartedCycle:
+        """Open a central candidacy with its network: ⌈√n⌉ local services are drawn and their cycles started."""
+        require(who, request, Role.body)
+        if candidate.certification_body != who.body:
+            raise refuse(who, request, f"{who.body} opens candidacies for itself, not for {candidate.certification_body}")
+        try:
+            handle = await engine.start_central(await temporal(), candidate, settings.task_queue)
+        except engine.EngineError as exc:
+            if exc.kind in ("conflict", "too_early") and exc.owner != who.body:
+                raise Problem(409, "Conflict", f"the id {candidate.id} is taken; choose another", "id") from None
+            raise
+        return StartedCycle(workflow_id=handle.id, candidate=candidate.id)
+
+    @app.get("/central/{central_id}", tags=["central"], response_model=CentralView)
+    async def read_central(central_id: str, who: Who, request: Request) -> CentralView:
+        """Phase, each year's sample with its seed and how to reproduce it, results, open deadlines."""
+        return await own_central(who, request, central_id, act=False)
+
+    @app.get("/central/{central_id}/table", tags=["central"])
+    async def central_table(central_id: str, who: Who, request: Request) -> list[dict[str, Any]]:
+        """The network's label table: each local service audited, the year it was drawn, its result."""
+        return label_table(await own_central(who, request, central_id, act=False))
+
+    @app.get("/central/{central_id}/timeline", tags=["central"], response_model=list[TimelineEntry])
+    async def central_timeline(central_id: str, who: Who, request: Request) -> list[TimelineEntry]:
+        await own_central(who, request, central_id, act=False)
+        return await engine.get_central_timeline(await temporal(), central_id)
+
+    @app.post("/central/{central_id}/events", tags=["central"])
+    async def send_central_event(central_id: str, event: CentralEvent, who: Who, request: Request,
+                                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
+        """Record one event of the central cycle (network_reports, sample_extended, central_audit_dates, …)."""
+        await own_central(who, request, central_id, act=True)
+        return await engine.send_central_event(await temporal(), central_id, event, idempotency_key, actor=f"body:{who.body}")
 
     # ------------------------------------------------------------------ rule editions (DITP)
     @app.get("/rules/editions", tags=["rules"], response_model=list[EditionSummary])

@@ -52,3 +52,14 @@ class CentralView(BaseModel):
     new_application_from: date | None
     withdrawal: dict[str, str] | None
     breaches: int
+
+
+def label_table(view: CentralView) -> list[dict[str, object]]:
+    """The network's label table (§3.8.2 annex): each local service drawn, the year it was drawn, its result
+    (a tier, ``refused``, or ``pending`` until its cycle is decided)."""
+    rows: list[dict[str, object]] = []
+    for draw in view.samples:
+        for local in draw["drawn"]:  # type: ignore[union-attr]
+            result = view.results.get(str(local), "pending") if local in view.results else "pending"
+            rows.append({"local_service": local, "sampled": draw["year"], "result": result or "refused"})
+    return rows

@@ -46,3 +46,39 @@ async def test_errors_never_carry_temporals_internals(api):
                             json={"type": "self_assessment", "done_on": "2026-01-01"})
     assert answer.status_code == 404
     assert "workflow" not in answer.text.lower() and "grpc" not in answer.text.lower()
+
+
+async def test_central_services_have_the_same_door_roles_and_walls_as_local_cycles(api):
+    """Issue 11, door 5: start, read, table, timeline and events of a central cycle over HTTP (§2.2.2, §3.8.2)."""
+    import asyncio
+    import uuid
+    from datetime import datetime, timezone
+
+    central = {"id": f"cnaf-{uuid.uuid4().hex[:8]}", "name": "Caisse nationale", "certification_body": "oc-alpha",
+               "contract_signed": datetime.now(timezone.utc).date().isoformat(),
+               "local_services": [{"id": f"caf-{uuid.uuid4().hex[:4]}-{i:02d}", "name": f"CAF {i}"} for i in range(9)]}
+    assert (await api.post("/central", json=central, headers=auth(api, "beta"))).status_code == 403  # not for oc-beta
+    started = await api.post("/central", json=central, headers=auth(api, "alpha"))
+    assert started.status_code == 201 and started.json()["workflow_id"] == f"central-{central['id']}"
+    for _ in range(100):
+        view = await api.get(f"/central/{central['id']}", headers=auth(api, "alpha"))
+        if view.status_code == 200:
+            break
+        await asyncio.sleep(0.05)
+    assert view.status_code == 200
+    assert view.json()["network_size"] == 9 and view.json()["samples"][0]["size"] == 3  # ⌈√9⌉ = 3 drawn (§2.2.2)
+    table = (await api.get(f"/central/{central['id']}/table", headers=auth(api, "alpha"))).json()
+    assert len(table) == 3 and {row["result"] for row in table} == {"pending"}
+    reports = {"type": "network_reports", "year": datetime.now(timezone.utc).year, "kind": "self_assessment",
+               "produced_by": [s["id"] for s in central["local_services"]]}
+    sent = await api.post(f"/central/{central['id']}/events", json=reports, headers={**auth(api, "alpha"), "Idempotency-Key": "nr-1"})
+    assert sent.status_code == 200 and sent.json()["duplicate"] is False
+    timeline = (await api.get(f"/central/{central['id']}/timeline", headers=auth(api, "alpha"))).json()
+    assert any(e["kind"] == "network_reports" for e in timeline)
+    # The walls: another body learns nothing, the operator reads and does not act, no token is 401.
+    for path in ("", "/table", "/timeline"):
+        assert (await api.get(f"/central/{central['id']}{path}", headers=auth(api, "beta"))).status_code == 404
+    assert (await api.post(f"/central/{central['id']}/events", json=reports, headers=auth(api, "beta"))).status_code == 404
+    assert (await api.get(f"/central/{central['id']}", headers=auth(api, "operator"))).status_code == 200
+    assert (await api.post(f"/central/{central['id']}/events", json=reports, headers=auth(api, "operator"))).status_code == 403
+    assert (await api.get(f"/central/{central['id']}")).status_code == 401
