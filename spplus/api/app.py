@@ -7,10 +7,7 @@ twice. A refused request is logged with who tried.
 """
 
 
-import base64
-import hashlib
-import hmac
-import secrets
+import os
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta, timezone
@@ -38,6 +35,7 @@ from ..rules.loader import RuleSetInvalid, load_rules, load_rules_cached
 from ..rules.models import RULE_FILES
 from ..settings import Settings
 from .body import BodyLimit, EngineRoute, position
+from .pagetokens import PageTokenRefused, PageTokens, page_token_key
 from .tokens import Role, Token, TokenStore
 
 log = structlog.get_logger("spplus.api")
@@ -108,24 +106,15 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     clients: dict[str, Client] = {}
     from .metrics import instrument
 
-    # Page tokens are Temporal's, signed for the query they continue: a forged or foreign one is refused
-    # here, before Temporal retries a list it cannot read.
-    page_key = secrets.token_bytes(32)
-
-    def page_token_for(raw: bytes, query: str) -> str:
-        mac = hmac.new(page_key, query.encode() + b"\0" + raw, hashlib.sha256).digest()[:16]
-        return base64.urlsafe_b64encode(mac + raw).decode()
+    # Page tokens are Temporal's, signed for the query they continue and dated: a forged, foreign or stale
+    # one is refused here, before Temporal retries a list it cannot read.
+    pages = PageTokens(page_token_key(settings.data_dir), int(os.environ.get("SPPLUS_PAGE_TOKEN_LIFETIME", "3600")))
 
     def read_page_token(text: str, query: str) -> bytes:
         try:
-            data = base64.urlsafe_b64decode(text.encode())
-        except (ValueError, UnicodeEncodeError):
-            data = b""
-        mac, raw = data[:16], data[16:]
-        expected = hmac.new(page_key, query.encode() + b"\0" + raw, hashlib.sha256).digest()[:16]
-        if not raw or not hmac.compare_digest(mac, expected):
-            raise Problem(422, "Invalid request", "page_token: not a token this API gave for this query", "page_token")
-        return raw
+            return pages.read(text, query)
+        except PageTokenRefused as exc:
+            raise Problem(422, "Invalid request", str(exc), "page_token") from None
 
     async def temporal() -> Client:
         if "client" not in clients:
@@ -302,7 +291,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
             if exc.status == RPCStatusCode.INVALID_ARGUMENT:
                 raise Problem(422, "Invalid request", f"the filters cannot be searched: {exc.message}", "phase") from None
             raise
-        return CyclePage(items=items, next_page_token=page_token_for(next_token, query) if next_token else None)
+        return CyclePage(items=items, next_page_token=pages.issue(next_token, query) if next_token else None)
 
     @app.get("/agenda.ics", tags=["cycles"], summary="Open deadlines as an iCalendar feed")
     async def agenda(who: Who, request: Request, body: str | None = None) -> Response:
