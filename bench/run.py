@@ -42,6 +42,7 @@ from temporalio.worker import Replayer, Worker  # noqa: E402
 import workflows  # noqa: E402
 from bench.baseline import Baseline  # noqa: E402
 from tests.temporal_cycles.steps import one_day_cycle  # noqa: E402
+from tests.temporal_cycles.conftest import local_today  # noqa: E402
 from spplus import client as engine  # noqa: E402
 from spplus import search_attributes  # noqa: E402
 from spplus.lifecycle import Candidate  # noqa: E402
@@ -59,7 +60,7 @@ def candidate(today) -> Candidate:
 
 async def throughput(client, concurrency: int, cycles: int, real: bool) -> dict[str, float]:
     """Ten events per cycle, `concurrency` cycles at a time: the real cycle, or the bare baseline (`real` False)."""
-    today = datetime.now(timezone.utc).date()
+    today = local_today()
     events = one_day_cycle(today.isoformat())
     latencies: list[float] = []
 
@@ -130,7 +131,7 @@ async def three_years_on_time_skipping() -> float:
     try:
         async with build_worker(env.client, "spplus-test"):
             started = time.perf_counter()
-            driver = CycleDriver(env, candidate(datetime.now(timezone.utc).date()))
+            driver = CycleDriver(env, candidate(local_today()))
             await driver.start()
             t0 = await driver.today()
             await prerequisites(driver, t0, 75, 55)
@@ -155,7 +156,7 @@ def rss_mb(pid: int | str = "self") -> float:
 
 async def open_cycles(client, count: int, queue: str) -> float:
     """Start `count` candidacies on `queue` and wait until every one has pinned its rules; the seconds it took."""
-    today = datetime.now(timezone.utc).date()
+    today = local_today()
     semaphore = asyncio.Semaphore(50)
     started = time.perf_counter()
 

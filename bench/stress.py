@@ -76,12 +76,19 @@ EXPECTED_2XX = {"valid", "duplicate", "duplicate_concurrent", "read_cycle", "rea
                 "start_cycle", "retry"}
 
 
+def paris_date():
+    # The stressed cycles are metropolitan: their « today » is the Paris date (rules/calendars.yaml).
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
 def today() -> str:
-    return datetime.now(timezone.utc).date().isoformat()
+    return paris_date().isoformat()
 
 
 def day(offset: int) -> str:
-    return (datetime.now(timezone.utc).date() + timedelta(days=offset)).isoformat()
+    return (paris_date() + timedelta(days=offset)).isoformat()
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ history, in order).
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
@@ -31,8 +31,16 @@ def _decode(payloads: Any, kind: type) -> Any:
     return _CONVERTER.from_payloads(list(payloads), [kind])[0]
 
 
-def _day(event: HistoryEvent) -> date:
-    return event.event_time.ToDatetime().date()
+def _instant(event: HistoryEvent) -> datetime:
+    return event.event_time.ToDatetime(tzinfo=timezone.utc)
+
+
+def _patch(event: HistoryEvent) -> str | None:
+    """The id of the patch a `core_patch` marker records, else None."""
+    marker = event.marker_recorded_event_attributes
+    if marker.marker_name != "core_patch" or "patch-data" not in marker.details:
+        return None
+    return json.loads(marker.details["patch-data"].payloads[0].data).get("id")
 
 
 async def fetch_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
@@ -44,6 +52,8 @@ async def fetch_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
 
 def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
     """The cycle's state after folding every run's history through the pure cycle."""
+    from workflows.search import LOCAL_DAYS
+
     from .lifecycle.messages import CycleStart
 
     state: CycleState | None = None
@@ -55,29 +65,43 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
         scheduled: dict[int, str] = {}
         opening: list[Any] = []
         pending_edition: Envelope | None = None
-        today = _day(history.events[0])
+        # The workflow's clock in its latest task, and whether this run counts its territory's days
+        # (the patch's marker, recorded in the run's first task): « today » as the workflow had it.
+        now, local = _instant(history.events[0]), False
+
+        def day_at(instant: datetime, calendar: WorkingCalendar | None) -> date:
+            return calendar.local_date(instant) if local and calendar is not None else instant.date()
+
+        today = now.date()
         touched = False
         for event in history.events:
             kind = event.event_type
             if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-                today = _day(event)
+                now = _instant(event)
+                today = day_at(now, state.calendar if state is not None else None)
             elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
             elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
                 attributes = event.activity_task_completed_event_attributes
                 name = scheduled.get(attributes.scheduled_event_id)
                 if name == "load_rules_edition" and pending_edition is not None and state is not None:
-                    change_edition(state, _decode(attributes.result.payloads, RuleSet), pending_edition, _day(event))
+                    change_edition(state, _decode(attributes.result.payloads, RuleSet), pending_edition,
+                                   day_at(_instant(event), state.calendar))
                     pending_edition = None
                 elif name == "load_rules_edition":
                     opening = [_decode(attributes.result.payloads, RuleSet)]
                 elif name == "resolve_calendar" and opening:
                     opening.append(_decode(attributes.result.payloads, WorkingCalendar))
             elif kind == EventType.EVENT_TYPE_MARKER_RECORDED:
+                if _patch(event) == LOCAL_DAYS:
+                    local = True
+                    today = day_at(now, state.calendar if state is not None else None)
                 # A marker is a command of the task just completed: the cycle opened in that task.
                 pinned = _pinned(event)
                 if pinned is not None and (state is None or start.renewal is not None):
-                    state, start = start.open(pinned.rules, pinned.calendar, today), start.model_copy(update={"renewal": None})
+                    opened_on = day_at(now, pinned.calendar)
+                    state, start = start.open(pinned.rules, pinned.calendar, opened_on), start.model_copy(update={"renewal": None})
+                    today = opened_on
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED and state is not None:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request
                 envelope: Envelope = _decode(request.input.args.payloads, Envelope)

@@ -7,7 +7,7 @@ Expected dates are counted by hand from the guide (§3.4, §3.5.1, §3.7.1, §3.
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -290,3 +290,116 @@ def test_next_working_day_says_it_moved(moving_rules, moving_calendar) -> None:
 def test_next_working_day_does_not_lengthen_validity(moving_rules, moving_calendar) -> None:
     got = dates(moving_rules, moving_calendar, decision=date(2026, 7, 1))
     assert got["expiry"] == date(2029, 7, 1)  # a Sunday
+
+
+# ------------------------------------------------------------------ the territory's legal time (issue 10, kind 5)
+# Offsets are those of the tz database (décret n° 2017-292 for the legal times): Paris UTC+1, UTC+2
+# from the last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC; Nouméa UTC+11 and
+# Tahiti UTC−10 all year; Miquelon UTC−3, UTC−2 from the second Sunday of March to the first Sunday
+# of November (at 02:00 local).
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+
+
+def test_every_territory_has_its_time_zone_pinned_with_its_calendar(rules, calendar_for) -> None:
+    expected = {"metropole": "Europe/Paris", "moselle": "Europe/Paris", "guadeloupe": "America/Guadeloupe",
+                "martinique": "America/Martinique", "guyane": "America/Cayenne", "la-reunion": "Indian/Reunion",
+                "mayotte": "Indian/Mayotte", "saint-pierre-et-miquelon": "America/Miquelon",
+                "nouvelle-caledonie": "Pacific/Noumea", "polynesie-francaise": "Pacific/Tahiti",
+                "wallis-et-futuna": "Pacific/Wallis"}
+    for territory, zone in expected.items():
+        assert calendar_for(territory).time_zone == zone
+    # One per territory the file knows, whatever the list holds.
+    assert all(rules.time_zone(t.id, date(2026, 1, 1)) for t in rules.calendars.territories.at(date(2026, 1, 1)))
+
+
+@pytest.mark.parametrize(
+    ("territory", "instant", "expected"),
+    [
+        # Nouméa, UTC+11: 22:00 UTC on 4 May is 09:00 on 5 May there.
+        ("nouvelle-caledonie", utc(2026, 5, 4, 22, 0), date(2026, 5, 5)),
+        ("nouvelle-caledonie", utc(2026, 5, 4, 12, 59), date(2026, 5, 4)),  # 23:59 local
+        ("nouvelle-caledonie", utc(2026, 5, 4, 13, 0), date(2026, 5, 5)),  # 00:00 local
+        # Papeete, UTC−10: 00:00 UTC on 6 May is 14:00 on 5 May there; 10:00 UTC is its midnight.
+        ("polynesie-francaise", utc(2026, 5, 6, 0, 0), date(2026, 5, 5)),
+        ("polynesie-francaise", utc(2026, 5, 6, 9, 59), date(2026, 5, 5)),
+        ("polynesie-francaise", utc(2026, 5, 6, 10, 0), date(2026, 5, 6)),
+        # Paris in winter (UTC+1): 23:30 UTC on 5 January is 00:30 on the 6th.
+        ("metropole", utc(2026, 1, 5, 23, 30), date(2026, 1, 6)),
+        ("metropole", utc(2026, 1, 5, 22, 59), date(2026, 1, 5)),
+        # Paris in summer (UTC+2): 22:00 UTC on 1 July is midnight on the 2nd; 21:59 is still the 1st.
+        ("metropole", utc(2026, 7, 1, 22, 0), date(2026, 7, 2)),
+        ("metropole", utc(2026, 7, 1, 21, 59), date(2026, 7, 1)),
+        # Wallis, UTC+12: noon UTC is already the next day's midnight.
+        ("wallis-et-futuna", utc(2026, 5, 4, 12, 0), date(2026, 5, 5)),
+    ],
+)
+def test_today_is_the_territory_date(calendar_for, territory: str, instant, expected: date) -> None:
+    assert calendar_for(territory).local_date(instant) == expected
+
+
+@pytest.mark.parametrize(
+    ("territory", "day", "expected"),
+    [
+        ("nouvelle-caledonie", date(2026, 5, 5), utc(2026, 5, 4, 13)),  # 00:00 − 11 h
+        ("polynesie-francaise", date(2026, 5, 6), utc(2026, 5, 6, 10)),  # 00:00 + 10 h
+        ("metropole", date(2026, 1, 6), utc(2026, 1, 5, 23)),  # winter: − 1 h
+        ("metropole", date(2026, 7, 2), utc(2026, 7, 1, 22)),  # summer: − 2 h
+        # Sunday 29 March 2026: clocks go forward at 01:00 UTC, after midnight (still UTC+1); Monday 30 is UTC+2.
+        ("metropole", date(2026, 3, 29), utc(2026, 3, 28, 23)),
+        ("metropole", date(2026, 3, 30), utc(2026, 3, 29, 22)),
+        # Sunday 25 October 2026: back to UTC+1 at 01:00 UTC; its midnight was still UTC+2, Monday 26's is UTC+1.
+        ("metropole", date(2026, 10, 25), utc(2026, 10, 24, 22)),
+        ("metropole", date(2026, 10, 26), utc(2026, 10, 25, 23)),
+        # Miquelon: Sunday 8 March 2026 changes at 02:00 local (05:00 UTC): its midnight is UTC−3, Monday 9's UTC−2.
+        ("saint-pierre-et-miquelon", date(2026, 3, 8), utc(2026, 3, 8, 3)),
+        ("saint-pierre-et-miquelon", date(2026, 3, 9), utc(2026, 3, 9, 2)),
+    ],
+)
+def test_a_day_begins_at_the_territory_midnight(calendar_for, territory: str, day: date, expected) -> None:
+    calendar = calendar_for(territory)
+    assert calendar.day_start(day) == expected
+    assert calendar.local_date(expected) == day and calendar.local_date(expected - timedelta(seconds=1)) == day - timedelta(days=1)
+
+
+def test_a_midnight_the_clocks_skip_begins_the_day_at_the_change() -> None:
+    """A zone whose summer time starts at 24:00 (Santiago, first Sunday of September 2026: 6 September):
+    00:00 never shows on the clocks; the day begins at 00:00 UTC−4 = 04:00 UTC, shown as 01:00 UTC−3."""
+    from spplus.calendar import WorkingCalendar
+    from spplus.holiday_source import utc_offsets
+
+    calendar = WorkingCalendar(territory="x", weekend=frozenset({5, 6}), first_year=2026, last_year=2026, holidays={},
+                               time_zone="America/Santiago", utc_offsets=utc_offsets("America/Santiago", 2026, 2026))
+    assert calendar.day_start(date(2026, 9, 6)) == utc(2026, 9, 6, 4)
+    assert calendar.local_date(utc(2026, 9, 6, 3, 59)) == date(2026, 9, 5)  # 23:59 UTC−4
+
+
+def test_the_offsets_are_pinned_small_and_read_no_tz_database(calendar_for) -> None:
+    """Paris over 2023–2032 (the fixture's years): one entry, then two changes a year = 21 entries."""
+    calendar = calendar_for("metropole")
+    assert len(calendar.utc_offsets) == 1 + 2 * 10
+    assert len(calendar_for("nouvelle-caledonie").utc_offsets) == 1  # no summer time
+    # Rebuilt from its JSON (as from a history), the calendar gives the same days.
+    from spplus.calendar import WorkingCalendar
+
+    again = WorkingCalendar.model_validate_json(calendar.model_dump_json())
+    assert again.day_start(date(2026, 7, 2)) == utc(2026, 7, 1, 22)
+    assert again.local_date(utc(2026, 1, 5, 23, 30)) == date(2026, 1, 6)
+
+
+def test_beyond_the_pinned_years_the_nearest_year_offsets_apply(rules, calendar_for) -> None:
+    calendar = calendar_for("metropole")  # pinned 2023–2032
+    assert calendar.day_start(date(2035, 7, 6)) == utc(2035, 7, 5, 22)  # summer as in July 2032: UTC+2
+    assert calendar.day_start(date(2035, 1, 6)) == utc(2035, 1, 5, 23)  # winter: UTC+1
+    assert calendar.day_start(date(2020, 7, 6)) == utc(2020, 7, 5, 22)  # before: as in July 2023
+    # Pinned 2025–2031 (2031 has no 29 February): 29 February 2032 takes 28 February 2031's offset,
+    # UTC+1, so 23:30 UTC is 00:30 on 1 March.
+    short = working_calendar(rules, "metropole", 2025, 2031, date(2026, 1, 1))
+    assert short.local_date(utc(2032, 2, 29, 23, 30)) == date(2032, 3, 1)
+
+
+def test_a_calendar_pinned_before_time_zones_counts_utc_days(calendar_for) -> None:
+    """Cycles recorded before time zones keep their behaviour: their calendar has no zone, their days are UTC days."""
+    legacy = calendar_for("nouvelle-caledonie").model_copy(update={"time_zone": None, "utc_offsets": {}})
+    assert legacy.local_date(utc(2026, 5, 4, 22)) == date(2026, 5, 4)
+    assert legacy.day_start(date(2026, 5, 5)) == utc(2026, 5, 5)

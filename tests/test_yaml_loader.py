@@ -256,6 +256,61 @@ def test_a_folder_is_refused_as_a_whole_with_every_problem(folder: Path) -> None
     the_error(errors, folder, "calendars.yaml", "'sometimes'")
 
 
+# ------------------------------------------------------------------ time zones (issue 10, kind 5)
+def test_an_unknown_time_zone_is_refused_where_it_stands(folder: Path) -> None:
+    """The zone must be one the tz database knows; a near miss gets the name it was meant to be."""
+    text = edit(folder, "calendars.yaml", "nouvelle-caledonie: Pacific/Noumea", "nouvelle-caledonie: Pacific/Noumeaa")
+    error = the_error(refusal(folder), folder, "calendars.yaml", "unknown time zone 'Pacific/Noumeaa'")
+    line, column = where(text, "nouvelle-caledonie: Pacific/Noumeaa")
+    assert at(error) == (line, column + len("nouvelle-caledonie: "))  # at the value, not the key
+    assert "did you mean 'Pacific/Noumea'?" in error.message and "nouvelle-caledonie" in error.message
+
+
+def test_a_utc_offset_is_not_a_time_zone(folder: Path) -> None:
+    """« UTC+11 » looks like a name but is none (the tz database writes Etc/GMT-11, sign reversed): refused."""
+    text = edit(folder, "calendars.yaml", "nouvelle-caledonie: Pacific/Noumea", "nouvelle-caledonie: UTC+11")
+    error = the_error(refusal(folder), folder, "calendars.yaml", "unknown time zone 'UTC+11'")
+    line, column = where(text, "nouvelle-caledonie: UTC+11")
+    assert at(error) == (line, column + len("nouvelle-caledonie: "))
+
+
+def test_a_time_zone_name_not_written_as_one_is_refused_where_it_stands(folder: Path) -> None:
+    text = edit(folder, "calendars.yaml", "polynesie-francaise: Pacific/Tahiti", "polynesie-francaise: Pacific/Tahïti")
+    error = the_error(refusal(folder), folder, "calendars.yaml", "'Pacific/Tahïti' is not written as an IANA time zone name")
+    line, column = where(text, "polynesie-francaise: Pacific/Tahïti")
+    assert at(error) == (line, column + len("polynesie-francaise: "))
+
+
+def test_every_territory_needs_a_time_zone(folder: Path) -> None:
+    """Dropping Wallis's line leaves a territory without its legal time: refused at the time zones' value,
+    and the misspelt key that took its place is refused at the key."""
+    text = edit(folder, "calendars.yaml", "        wallis-et-futuna: Pacific/Wallis", "        wallis-et-futun: Pacific/Wallis")
+    errors = refusal(folder)
+    missing = the_error(errors, folder, "calendars.yaml", "no time zone for territory(ies) wallis-et-futuna")
+    # The value in force is the mapping under time_zones' 2023-08-31 entry: its first line.
+    assert at(missing) == where(text, "metropole: Europe/Paris")
+    unknown = the_error(errors, folder, "calendars.yaml", "unknown territory 'wallis-et-futun'")
+    assert at(unknown) == where(text, "wallis-et-futun: ")
+
+
+def test_the_time_zones_must_be_written(folder: Path) -> None:
+    path = folder / "calendars.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("time_zones:")], encoding="utf-8")
+    the_error(refusal(folder), folder, "calendars.yaml", "missing key(s) 'time_zones'")
+
+
+def test_a_rule_set_from_before_time_zones_still_reads(rules) -> None:
+    """Rules pinned in histories recorded before time zones lack the key: they load, with no zone."""
+    from spplus.rules.models import RuleSet
+
+    data = rules.model_dump(mode="json")
+    del data["calendars"]["time_zones"]
+    old = RuleSet.model_validate(data)
+    assert old.calendars.time_zones is None and old.time_zone("metropole", date(2026, 1, 1)) is None
+    assert rules.time_zone("metropole", date(2026, 1, 1)) == "Europe/Paris"
+
+
 # ------------------------------------------------------------------ what a cycle pins: edition and hash
 def test_thresholds_are_decimals_exactly(rules) -> None:
     criteria = rules.central.criteria.at(date(2026, 1, 1))

@@ -13,14 +13,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from .search import SearchAttributes, midnight
+from .search import SearchAttributes, day_start, local_days, today
 
 with workflow.unsafe.imports_passed_through():
+    from spplus.idempotency import REUSED_KEY, reused_for_another
     from activities.network import LocalCycleRequest, NetworkActivities
     from spplus.lifecycle import Candidate, EventRefused, Notification, next_wakeup
     from spplus.lifecycle.state import TimelineEntry
@@ -44,6 +45,10 @@ def central_workflow_id(central_id: str) -> str:
     return f"central-{central_id}"
 
 
+# Patch id: a key reused for another event, met by the handler, is refused (since 0.3.0).
+REFUSE_REUSED_KEY = "refuse-a-key-reused-for-another-event"
+
+
 @workflow.defn(name="CentralLabelCycle")
 class CentralCycleWorkflow:
     @workflow.init
@@ -53,30 +58,36 @@ class CentralCycleWorkflow:
         self._lock = asyncio.Lock()
         self._sending: list[asyncio.Future[object]] = []
         self._search = SearchAttributes()
+        # Decided before any handler: a validator may not call `patched`, it reads this.
+        self._local_days = local_days()
+
+    def _today(self) -> date:
+        return today(self._state.calendar if self._state is not None else None, self._local_days)
 
     @workflow.run
     async def run(self, start: CentralStart) -> CentralOutcome:
         if self._state is None:
             assert start.candidate is not None
-            today = workflow.now().date()
-            rules, calendar = await pin_rules(start.edition, start.candidate.territory, today.year - 1, today.year + 5, today)
-            self._state, effects = machine.open_central(start.candidate, rules, calendar, today, self._seed)
+            day = workflow.now().date()  # UTC: the zone is not known before the calendar is pinned
+            rules, calendar = await pin_rules(start.edition, start.candidate.territory, day.year - 1, day.year + 5, day)
+            self._state, effects = machine.open_central(start.candidate, rules, calendar, today(calendar, self._local_days),
+                                                        self._seed)
             await self._carry_out(effects)
         state = self._state
         while not state.finished:
             self._publish(state)
             # With nothing due (waiting for the central audit to be scheduled) the cycle still wakes
             # yearly: a wait with no timer at all could not be moved by time skipping either.
-            wake = next_wakeup(state) or (workflow.now().date() + IDLE_WAKEUP)
+            wake = next_wakeup(state) or (self._today() + IDLE_WAKEUP)
             self._changed = False
-            timeout = midnight(wake) - workflow.now()
+            timeout = day_start(wake, state.calendar, self._local_days) - workflow.now()
             if timeout > timedelta(0):
                 try:
                     await workflow.wait_condition(lambda: self._changed, timeout=timeout)
                 except asyncio.TimeoutError:
                     pass
             async with self._lock:
-                await self._carry_out(machine.advance_central(state, workflow.now().date(), self._seed))
+                await self._carry_out(machine.advance_central(state, self._today(), self._seed))
             if workflow.info().is_continue_as_new_suggested() and not state.finished:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await asyncio.gather(*self._sending, return_exceptions=True)
@@ -122,8 +133,12 @@ class CentralCycleWorkflow:
             state = self._state
             assert state is not None
             duplicate = envelope.event_id in state.applied_events
+            if duplicate and reused_for_another(state.applied_events, envelope) and workflow.patched(REFUSE_REUSED_KEY):
+                # Two requests with one key and different events passed the validator together: the
+                # first was applied, this one is refused (never answered with the first's receipt).
+                raise ApplicationError(REUSED_KEY, {"field": "event_id"}, type="EventRefused", non_retryable=True)
             if not duplicate:
-                await self._carry_out(machine.apply(state, envelope, workflow.now().date(), self._seed))
+                await self._carry_out(machine.apply(state, envelope, self._today(), self._seed))
             return CentralReceipt(event_id=envelope.event_id, duplicate=duplicate, phase=state.phase,
                                   summary=next((e.summary for e in reversed(state.timeline) if e.event_id == envelope.event_id), ""))
 
@@ -132,7 +147,7 @@ class CentralCycleWorkflow:
         if self._state is None:
             raise ApplicationError("the central cycle is opening; send the event again in a moment", type="CycleNotReady")
         try:
-            machine.check(self._state, envelope, workflow.now().date())
+            machine.check(self._state, envelope, self._today())
         except EventRefused as exc:
             raise ApplicationError(exc.message, {"field": exc.field}, type="EventRefused", non_retryable=True) from None
 
@@ -141,7 +156,7 @@ class CentralCycleWorkflow:
         await workflow.wait_condition(lambda: self._state is not None)
         async with self._lock:
             assert self._state is not None
-            await self._carry_out(machine.local_decided(self._state, outcome, workflow.now().date()))
+            await self._carry_out(machine.local_decided(self._state, outcome, self._today()))
 
     @workflow.query
     def state(self) -> CentralView | None:

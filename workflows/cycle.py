@@ -7,23 +7,26 @@ The workflow only orchestrates; every decision is the pure cycle's (`spplus.life
 * events: one update, ``record``, whose validator runs ``check`` (nothing invalid enters the
   history) and whose handler runs ``apply``; an event id seen before is answered, not re-applied;
 * time: the workflow sleeps until the next date the cycle asks for, then runs ``advance``;
-  deadlines are absolute dates in the state, so they survive continue-as-new;
+  deadlines are absolute dates in the state, so they survive continue-as-new; « today » is the
+  date in the cycle's territory and a day begins at its midnight (the zone's offsets are pinned
+  with the calendar; cycles whose run began before the ``LOCAL_DAYS`` patch keep UTC days);
 * renewal: the next cycle continues-as-new with the label that still holds.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from .notifications import start_notifications
 from .pinning import RULES_TIMEOUT, pin_rules
-from .search import SearchAttributes, midnight
+from .search import SearchAttributes, day_start, local_days, today
 
 with workflow.unsafe.imports_passed_through():
+    from spplus.idempotency import REUSED_KEY, reused_for_another
     from activities.rules import RulesRequest, load_rules_edition
     from spplus.lifecycle import (
         CycleState, Envelope, EventRefused, LabelStatus, Notification, advance, apply, change_edition,
@@ -37,6 +40,10 @@ with workflow.unsafe.imports_passed_through():
     from spplus.whatif import RecordedDecision, decisions_of
 
 
+# Patch id: a key reused for another event, met by the handler, is refused (since 0.3.0).
+REFUSE_REUSED_KEY = "refuse-a-key-reused-for-another-event"
+
+
 @workflow.defn(name="LabelCycle")
 class LabelCycleWorkflow:
     @workflow.init
@@ -47,6 +54,11 @@ class LabelCycleWorkflow:
         self._lock = asyncio.Lock()
         self._sending: list[asyncio.Future[object]] = []
         self._search = SearchAttributes()
+        # Decided before any handler: a validator may not call `patched`, it reads this.
+        self._local_days = local_days()
+
+    def _today(self) -> date:
+        return today(self._state.calendar if self._state is not None else None, self._local_days)
 
     # ------------------------------------------------------------------ run
     @workflow.run
@@ -58,13 +70,13 @@ class LabelCycleWorkflow:
             self._publish(state)
             wake = next_wakeup(state)
             self._changed = False
-            timeout = (midnight(wake) - workflow.now()) if wake is not None else None
+            timeout = (day_start(wake, state.calendar, self._local_days) - workflow.now()) if wake is not None else None
             if timeout is None or timeout > timedelta(0):
                 try:
                     await workflow.wait_condition(lambda: self._changed, timeout=timeout)
                 except asyncio.TimeoutError:
                     pass
-            self._notify(advance(state, workflow.now().date()))
+            self._notify(advance(state, self._today()))
             if workflow.info().is_continue_as_new_suggested() and not state.finished:
                 break  # history grows long: go on in a fresh run with the same state
 
@@ -84,12 +96,13 @@ class LabelCycleWorkflow:
     async def _pin_rules_and_begin(self, start: CycleStart) -> CycleState:
         """Load and pin the rules and the calendar, then open the cycle (or the renewal's next one)."""
         candidate = start.opening_candidate()
-        today = workflow.now().date()
-        rules, calendar = await pin_rules(start.edition, candidate.territory, min(today, candidate.contract_signed).year - 1,
-                                          today.year + 5, today)
+        day = workflow.now().date()  # UTC: the zone is not known before the calendar is pinned
+        rules, calendar = await pin_rules(start.edition, candidate.territory, min(day, candidate.contract_signed).year - 1,
+                                          day.year + 5, day)
+        opened_on = today(calendar, self._local_days)
         workflow.logger.info("cycle opened", extra={"candidate": candidate.id, "certification_body": candidate.certification_body,
                                                     "edition": rules.edition_id})
-        return start.open(rules, calendar, today)
+        return start.open(rules, calendar, opened_on)
 
     # ------------------------------------------------------------------ events
     @workflow.update
@@ -98,14 +111,18 @@ class LabelCycleWorkflow:
             state = self._state
             assert state is not None  # the validator refused events before the cycle was open
             duplicate = envelope.event_id in state.applied_events
+            if duplicate and reused_for_another(state.applied_events, envelope) and workflow.patched(REFUSE_REUSED_KEY):
+                # Two requests with one key and different events passed the validator together: the
+                # first was applied, this one is refused (never answered with the first's receipt).
+                raise ApplicationError(REUSED_KEY, {"field": "event_id"}, type="EventRefused", non_retryable=True)
             if not duplicate:
                 if isinstance(envelope.event, RulesEditionChange):
                     rules = await workflow.execute_activity(
                         load_rules_edition, RulesRequest(edition=envelope.event.edition), start_to_close_timeout=RULES_TIMEOUT,
                     )
-                    change_edition(state, rules, envelope, workflow.now().date())
+                    change_edition(state, rules, envelope, self._today())
                 else:
-                    self._notify(apply(state, envelope, workflow.now().date()))
+                    self._notify(apply(state, envelope, self._today()))
                     await self._report_to_network(state, envelope)
                 self._changed = True
                 workflow.logger.info("event applied", extra={
@@ -124,7 +141,7 @@ class LabelCycleWorkflow:
             raise ApplicationError("the cycle is opening (loading its rules); send the event again in a moment",
                                    type="CycleNotReady")
         try:
-            check(self._state, envelope, workflow.now().date())
+            check(self._state, envelope, self._today())
         except EventRefused as exc:
             raise ApplicationError(exc.message, {"field": exc.field}, type="EventRefused", non_retryable=True) from None
 
@@ -145,7 +162,7 @@ class LabelCycleWorkflow:
         await workflow.wait_condition(lambda: self._state is not None)
         async with self._lock:
             assert self._state is not None
-            self._notify(network_notice(self._state, notice.kind, notice.on, notice.central, workflow.now().date()))
+            self._notify(network_notice(self._state, notice.kind, notice.on, notice.central, self._today()))
             self._changed = True
 
     # ------------------------------------------------------------------ queries

@@ -1,5 +1,9 @@
 """Pin a cycle's rules edition and its territory's working calendar, once, into its history.
 
+The calendar holds the territory's holidays and its legal time (the time zone's UTC offsets over
+the pinned years): the cycle's « today » and the hour its days begin come from it, never from the
+worker's tz database (see `workflows/search.py`).
+
 Since the first release a cycle opens with one local activity, `pin_rules_and_calendar`: the
 worker reads the edition (parsed once per process) and the holidays in the same workflow task, and
 the result is recorded as a marker. Cycles opened earlier ran two activities; the patch keeps

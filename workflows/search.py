@@ -1,4 +1,7 @@
-"""Keep a cycle's search attributes true, upserting only what changed (each upsert is a history event)."""
+"""A cycle's days (its « today », when a day begins) and its search attributes.
+
+Search attributes are kept true by upserting only what changed (each upsert is a history event).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,36 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from spplus import search_attributes as sa
+    from spplus.calendar import WorkingCalendar
+
+
+# Patch id: a cycle's « today » is its territory's date and its timers wake at the territory's
+# midnight (since 0.3.0). Cycles whose run began before keep UTC days on replay.
+LOCAL_DAYS = "today-is-the-territory-date-and-days-begin-at-its-midnight"
 
 
 def midnight(day: date) -> datetime:
+    """Midnight UTC of ``day``: when a day began for cycles before :data:`LOCAL_DAYS` (and for search attributes)."""
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def local_days() -> bool:
+    """Whether this run counts its territory's days: decided once, before any handler runs.
+
+    Called from ``@workflow.init`` (``patched`` may not be called in a validator, which only reads it).
+    """
+    return workflow.patched(LOCAL_DAYS)
+
+
+def today(calendar: WorkingCalendar | None, local: bool) -> date:
+    """The cycle's « today »: the territory's date (its pinned calendar's zone), or the UTC date."""
+    now = workflow.now()
+    return calendar.local_date(now) if local and calendar is not None else now.date()
+
+
+def day_start(day: date, calendar: WorkingCalendar | None, local: bool) -> datetime:
+    """When ``day`` begins for the cycle: the territory's midnight, or midnight UTC."""
+    return calendar.day_start(day) if local and calendar is not None else midnight(day)
 
 
 class SearchAttributes:

@@ -5,6 +5,8 @@ Each check yields ``(file, path, message)``; the loader turns the path into a li
 
 from __future__ import annotations
 
+import difflib
+import functools
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -156,6 +158,53 @@ def _calendars(rules: RuleSet) -> Iterator[Problem]:
     for start, weekend in _entries(rules.calendars.weekend):
         if len(set(weekend)) != len(weekend) or len(weekend) >= 7:
             yield "calendars.yaml", ("weekend", "values", start, "value"), "the weekend lists each day once and leaves working days"
+    yield from _time_zones(rules)
+
+
+@functools.cache
+def _known_time_zones() -> frozenset[str]:
+    import zoneinfo  # the tz database of the OS, or the `tzdata` package
+
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _time_zones(rules: RuleSet) -> Iterator[Problem]:
+    """Each time zone is one the tz database knows, and every territory has one whenever it is listed."""
+    calendars = rules.calendars
+    if calendars.time_zones is None:
+        # (A file without the key is refused by the schema; this is `time_zones: null`.)
+        yield "calendars.yaml", ("time_zones",), "time_zones: every territory needs its IANA time zone, e.g. metropole: Europe/Paris"
+        return
+    known = _known_time_zones()
+    territory_ids = {t.id for _, territories in _entries(calendars.territories) for t in territories}
+    for start, zones in _entries(calendars.time_zones):
+        base = ("time_zones", "values", start, "value")
+        for territory_id, name in zones.items():
+            if territory_id not in territory_ids:
+                yield "calendars.yaml", base + (territory_id, "[key]"), f"time zone for an unknown territory {territory_id!r}; the territories are listed under territories"
+            if name not in known:
+                hint = difflib.get_close_matches(name, sorted(known), n=1)
+                suggestion = f"did you mean {hint[0]!r}?" if hint else "write an IANA name such as 'Europe/Paris' or 'Pacific/Noumea'"
+                yield "calendars.yaml", base + (territory_id,), f"unknown time zone {name!r} for {territory_id}; {suggestion}"
+    # Every territory in force on a day has a time zone in force that day: checked on each day either rule changes.
+    missing: dict[tuple[Any, ...], list[str]] = {}
+    for day in sorted(set(calendars.territories.values) | set(calendars.time_zones.values)):
+        try:
+            territories = calendars.territories.at(day)
+        except LookupError:
+            continue
+        try:
+            zones_start, zones = calendars.time_zones.entry_at(day)
+            where: tuple[Any, ...] = ("time_zones", "values", zones_start, "value")
+            zones_value = zones.value
+        except LookupError:
+            where, zones_value = ("time_zones",), {}
+        for territory in territories:
+            if territory.id not in zones_value and territory.id not in missing.setdefault(where, []):
+                missing[where].append(territory.id)
+    for where, ids in missing.items():
+        if ids:
+            yield "calendars.yaml", where, f"no time zone for territory(ies) {', '.join(ids)}; every territory needs one"
 
 
 def _deadlines(rules: RuleSet) -> Iterator[Problem]:

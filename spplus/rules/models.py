@@ -10,12 +10,14 @@ Pure: importable inside the Temporal workflow sandbox (no I/O, no clock).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+from typing_extensions import TypeAliasType
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
@@ -392,6 +394,23 @@ class Territory(Model):
     holidays: HolidaySource
 
 
+_ZONE_NAME = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
+
+
+def _zone_name(value: object) -> object:
+    # Whether the tz database knows the name is the loader's check (consistency.py): models stay pure.
+    if isinstance(value, str) and not re.match(_ZONE_NAME, value):
+        raise ValueError(f"{value!r} is not written as an IANA time zone name (Area/Place in plain ASCII, e.g. 'Europe/Paris')")
+    return value
+
+
+# Named aliases: the JSON Schema then names them (TimeZones) instead of spelling out their constraints.
+TimeZoneName = TypeAliasType("TimeZoneName", Annotated[str, BeforeValidator(_zone_name), Field(
+    pattern=_ZONE_NAME, description="An IANA time zone name (the tz database), e.g. 'Europe/Paris', 'Pacific/Noumea'.",
+)])
+TimeZones = TypeAliasType("TimeZones", dict[Ident, TimeZoneName])
+
+
 class NonWorkingDayPolicy(StrEnum):
     keep = "keep"
     next_working_day = "next_working_day"
@@ -401,11 +420,22 @@ NonWorkingDayPolicyChoice = _choice(NonWorkingDayPolicy)
 
 
 class CalendarsFile(Model):
-    """Working days by territory (§3.7.1 « jours ouvrés »)."""
+    """Working days by territory (§3.7.1 « jours ouvrés »), and each territory's legal time."""
+
+    # Editors see time_zones as required, as the loader has it (histories from before may lack it).
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.setdefault("required", []).append("time_zones"))
+    _time_zones_written = _written_in_files("time_zones")
 
     weekend: Dated[list[WeekdayChoice]]
     territories: Dated[list[Territory]]
     deadline_on_non_working_day: Dated[NonWorkingDayPolicyChoice]
+    # Optional only for rule sets recorded in histories before it existed (their cycles count UTC days);
+    # a rule file must write it, one zone for every territory (see consistency.py).
+    time_zones: Dated[TimeZones] | None = Field(
+        default=None,
+        description="Territory id → its IANA time zone: a cycle's « today » is the date there, and its "
+        "deadlines fall due at its midnight.",
+    )
 
 
 # ---------------------------------------------------------------- procedures.yaml
@@ -492,3 +522,12 @@ class RuleSet(Model):
                 return territory
         known = ", ".join(t.id for t in self.calendars.territories.at(when))
         raise KeyError(f"unknown territory {territory_id!r}; known: {known}")
+
+    def time_zone(self, territory_id: str, when: date) -> str | None:
+        """The territory's IANA time zone in force at ``when``; None for a rule set from before time zones."""
+        if self.calendars.time_zones is None:
+            return None
+        zones = self.calendars.time_zones.at(when)
+        if territory_id not in zones:
+            raise KeyError(f"no time zone for territory {territory_id!r} on {when.isoformat()}")
+        return zones[territory_id]

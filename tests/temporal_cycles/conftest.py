@@ -89,7 +89,15 @@ class CycleDriver:
         return await self.env.get_current_time(self.handle)
 
     async def today(self) -> date:
-        return (await self.now()).date()
+        """The cycle's « today »: the date in its territory at the cycle's (skipped) time."""
+        from zoneinfo import ZoneInfo
+
+        from spplus.rules.loader import default_rules_dir, load_rules_cached
+
+        now = await self.now()
+        zones = load_rules_cached(default_rules_dir()).calendars.time_zones
+        zone = (zones.at(now.date()) if zones else {}).get(self.candidate.territory, "UTC")
+        return now.astimezone(ZoneInfo(zone)).date()
 
     async def go_to(self, day: date) -> None:
         """Move the cycle's clock to noon of ``day``: every timer of that day and before has fired."""
@@ -125,6 +133,18 @@ class CycleDriver:
         return len((await self.handle.fetch_history()).events)
 
 
+def local_today(territory: str = "metropole") -> date:
+    """Today in a territory, as its cycles count days (rules/calendars.yaml time_zones): between 22:00 and
+    midnight UTC the Paris date is already tomorrow, and a visit dated the UTC day would be in the past."""
+    from zoneinfo import ZoneInfo
+
+    from spplus.rules.loader import default_rules_dir, load_rules_cached
+
+    rules = load_rules_cached(default_rules_dir())
+    zones = rules.calendars.time_zones.at(datetime.now(timezone.utc).date()) if rules.calendars.time_zones else {}
+    return datetime.now(ZoneInfo(zones.get(territory, "UTC"))).date()
+
+
 def new_candidate(contract_signed: date, **overrides: Any) -> Candidate:
     data: dict[str, Any] = dict(
         id=f"mairie-{uuid.uuid4().hex[:10]}", name="Mairie de Test", territory="metropole",
@@ -147,8 +167,7 @@ HISTORIES = Path(__file__).resolve().parents[1] / "fixtures" / "histories" / _en
 
 @pytest.fixture
 async def cycle(env: WorkflowEnvironment, worker: str, request: pytest.FixtureRequest) -> AsyncIterator[CycleDriver]:
-    now = datetime.now(timezone.utc).date()
-    driver = CycleDriver(env, new_candidate(now))
+    driver = CycleDriver(env, new_candidate(local_today()))
     await driver.start()
     yield driver
     # SPPLUS_RECORD_HISTORIES=1 make test: keep every run of this cycle as a replay fixture.

@@ -14,7 +14,7 @@ from spplus.api.tokens import Role, TokenStore
 from spplus.rules.loader import default_rules_dir
 from spplus.settings import Settings
 
-from .conftest import TASK_QUEUE, CycleDriver, new_candidate
+from .conftest import TASK_QUEUE, CycleDriver, new_candidate, local_today
 from .steps import audit, prerequisites
 
 
@@ -46,7 +46,7 @@ def auth(http, who: str) -> dict[str, str]:
 
 
 def candidate_json(body: str = "oc-alpha") -> dict:
-    return new_candidate(datetime.now(timezone.utc).date(), certification_body=body).model_dump(mode="json")
+    return new_candidate(local_today(), certification_body=body).model_dump(mode="json")
 
 
 async def started(http, who: str = "alpha") -> str:
@@ -61,7 +61,7 @@ async def started(http, who: str = "alpha") -> str:
 
 async def test_a_body_starts_and_drives_its_own_candidacy(api):
     cid = await started(api)
-    today = datetime.now(timezone.utc).date()
+    today = local_today()
     dates = {"type": "audit_dates", "visit_start": (today + timedelta(days=60)).isoformat(),
              "visit_end": (today + timedelta(days=60)).isoformat(), "sites": ["hdv"]}
     first = await api.post(f"/cycles/{cid}/events", json=dates, headers={**auth(api, "alpha"), "Idempotency-Key": "k-1"})
@@ -75,7 +75,7 @@ async def test_a_body_starts_and_drives_its_own_candidacy(api):
 
 async def test_errors_are_problem_json_naming_the_field(api):
     cid = await started(api)
-    today = datetime.now(timezone.utc).date()
+    today = local_today()
     refused = await api.post(f"/cycles/{cid}/events", headers=auth(api, "alpha"), json={
         "type": "audit_dates", "visit_start": (today + timedelta(days=9)).isoformat(),
         "visit_end": (today + timedelta(days=9)).isoformat(), "sites": ["gare"]})
@@ -96,7 +96,7 @@ async def test_a_body_cannot_touch_another_bodys_candidacy(api):
     assert theirs.status_code == nobody.status_code == 404
     assert theirs.json()["detail"].replace(cid, "X") == nobody.json()["detail"].replace("no-such-cycle", "X")
     send = await api.post(f"/cycles/{cid}/events", headers=auth(api, "beta"),
-                          json={"type": "self_assessment", "done_on": datetime.now(timezone.utc).date().isoformat()})
+                          json={"type": "self_assessment", "done_on": local_today().isoformat()})
     assert send.status_code == 404 and "oc-alpha" not in send.text
     timeline = await api.get(f"/cycles/{cid}/timeline", headers=auth(api, "beta"))
     assert timeline.status_code == 404
@@ -114,7 +114,7 @@ async def test_operator_reads_all_acts_on_none_and_anonymous_reads_only_the_publ
     cid = await started(api, "alpha")
     assert (await api.get(f"/cycles/{cid}", headers=auth(api, "operator"))).status_code == 200
     act = await api.post(f"/cycles/{cid}/events", headers=auth(api, "operator"),
-                         json={"type": "self_assessment", "done_on": datetime.now(timezone.utc).date().isoformat()})
+                         json={"type": "self_assessment", "done_on": local_today().isoformat()})
     assert act.status_code == 403
     assert (await api.get(f"/cycles/{cid}")).status_code == 401  # no token: 401, a token would change the answer
     assert (await api.get("/cycles")).status_code == 401
@@ -163,7 +163,7 @@ async def test_the_ditp_manages_editions_and_moves_a_cycle_by_a_reasoned_act(api
 
 async def test_public_list_and_agenda(api, env):
     cid = await started(api, "alpha")
-    driver = CycleDriver(env, new_candidate(datetime.now(timezone.utc).date()).model_copy(update={"id": cid}))
+    driver = CycleDriver(env, new_candidate(local_today()).model_copy(update={"id": cid}))
     t0 = await driver.today()
     await prerequisites(driver, t0, user_note=75, agent_note=55)
     await audit(driver, t0 + timedelta(days=60), score=60, tier="bronze")
@@ -180,7 +180,7 @@ class HttpDriver(CycleDriver):
     """Drive a cycle as a certification body would over HTTP; only the clock is moved directly."""
 
     def __init__(self, env, http, candidate_id: str, who: str = "alpha") -> None:
-        super().__init__(env, new_candidate(datetime.now(timezone.utc).date()).model_copy(update={"id": candidate_id}))
+        super().__init__(env, new_candidate(local_today()).model_copy(update={"id": candidate_id}))
         self.http, self.who = http, who
 
     async def send(self, event, event_id=None):

@@ -7,6 +7,7 @@ import io
 
 from spplus.client import PUBLIC_LIST_COLUMNS, rows_to_csv
 
+from .conftest import local_today
 from .test_api import api, auth, started  # noqa: F401  (the API fixture)
 
 
@@ -55,7 +56,7 @@ async def test_central_services_have_the_same_door_roles_and_walls_as_local_cycl
     from datetime import datetime, timezone
 
     central = {"id": f"cnaf-{uuid.uuid4().hex[:8]}", "name": "Caisse nationale", "certification_body": "oc-alpha",
-               "contract_signed": datetime.now(timezone.utc).date().isoformat(),
+               "contract_signed": local_today().isoformat(),
                "local_services": [{"id": f"caf-{uuid.uuid4().hex[:4]}-{i:02d}", "name": f"CAF {i}"} for i in range(9)]}
     assert (await api.post("/central", json=central, headers=auth(api, "beta"))).status_code == 403  # not for oc-beta
     started = await api.post("/central", json=central, headers=auth(api, "alpha"))

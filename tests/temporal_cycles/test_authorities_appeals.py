@@ -9,12 +9,12 @@ import pytest
 from spplus import client as engine
 from spplus.lifecycle import Phase
 
-from .conftest import TASK_QUEUE, CycleDriver, new_candidate
+from .conftest import TASK_QUEUE, CycleDriver, new_candidate, local_today
 from .steps import audit, prerequisites
 
 
 async def test_a_commune_without_its_socle_is_refused_before_and_inside_the_engine(env, worker):
-    candidate = new_candidate(datetime.now(timezone.utc).date(),
+    candidate = new_candidate(local_today(),
                               authority={"type": "commune", "domains": ["general-reception"]},
                               sites=[{"id": "hdv", "name": "Hôtel de ville", "domains": ["general-reception"]}])
     with pytest.raises(engine.EngineError, match="everyday-procedures") as refused:

@@ -17,7 +17,7 @@ from spplus import client as engine
 from spplus.limits import LONG_TEXT, MAX_ITEMS, MAX_EVENT_BYTES, MAX_REQUEST_BYTES, MAX_STATE_BYTES, SHORT_TEXT
 from spplus.lifecycle import LabelStatus, Phase
 
-from .conftest import new_candidate
+from .conftest import new_candidate, local_today
 from .steps import DOSSIER, one_day_cycle, scores
 from .test_api import api, auth, candidate_json, started  # noqa: F401  (the API fixture)
 
@@ -30,7 +30,7 @@ async def no_failed_task(cycle_or_handle) -> None:
 
 
 def today() -> date:
-    return datetime.now(timezone.utc).date()
+    return local_today()
 
 
 # ----------------------------------------------------------------------------- kind 1: bounded

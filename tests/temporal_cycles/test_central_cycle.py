@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 from spplus import client as engine
 from spplus.network.events import CentralCandidate
 
-from .conftest import HISTORIES, TASK_QUEUE, CycleDriver
+from .conftest import HISTORIES, TASK_QUEUE, CycleDriver, local_today
 from .steps import audit, prerequisites
 
 
@@ -29,7 +29,7 @@ class CentralDriver:
         prefix = f"caf-{uuid.uuid4().hex[:6]}"
         self.candidate = CentralCandidate(
             id=f"cnaf-{uuid.uuid4().hex[:8]}", name="Caisse nationale (test)", certification_body="oc-alpha",
-            contract_signed=datetime.now(timezone.utc).date(),
+            contract_signed=local_today(),
             local_services=[{"id": f"{prefix}-{i:04d}", "name": f"CAF {i}", "sites": [{"id": "hdv", "name": "Accueil"}]}
                             for i in range(n)],
         )

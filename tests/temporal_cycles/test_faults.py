@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -44,9 +45,10 @@ async def test_a_down_outbox_is_retried_and_never_blocks_a_deadline(cycle, monke
     await asyncio.sleep(1)  # the "due today" reminder is delivered while the outbox is up
 
     monkeypatch.setenv("SPPLUS_OUTBOX_DOWN", "1")
-    # One second past the midnight after the due date: the deadline's timer fires while the outbox is down.
+    # One second past the midnight after the due date, in Paris (a metropolitan cycle's days are Paris days):
+    # the deadline's timer fires while the outbox is down.
     # (The test clock then stops skipping: a workflow with an activity retrying is never idle.)
-    missed = datetime.combine(due + timedelta(days=1), time(0, 0, 1), tzinfo=timezone.utc)
+    missed = datetime.combine(due + timedelta(days=1), time(0, 0, 1), tzinfo=ZoneInfo("Europe/Paris"))
     await cycle.env.fast_forward(cycle.handle, missed - await cycle.now())
     state = await cycle.state()
     assert state.breaches == 1  # the deadline was not blocked by the failing notification

@@ -20,14 +20,14 @@ from spplus import client as engine
 from spplus.lifecycle import Phase
 from worker import build_worker
 
-from .conftest import new_candidate
+from .conftest import new_candidate, local_today
 
 
 async def test_an_event_sent_before_the_cycle_opens_is_applied_when_it_has(env):
     other = await Client.connect(env.client.service_client.config.target_host, namespace=env.client.namespace,
                                  data_converter=pydantic_data_converter)  # no worker behind this client
     queue = f"opening-{uuid.uuid4().hex[:8]}"
-    today = datetime.now(timezone.utc).date()
+    today = local_today()
     candidate = new_candidate(today)
     await engine.start_candidacy(other, candidate, queue)
     sending = asyncio.create_task(
