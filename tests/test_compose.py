@@ -41,3 +41,22 @@ def test_the_search_attributes_registered_are_the_engines() -> None:
     for name, kind in registered.items():
         assert kinds[name].endswith(kind.upper()), (name, kind, kinds[name])
     assert sum(1 for k in registered.values() if k == "Keyword") <= 10 and sum(1 for k in registered.values() if k == "Datetime") <= 3
+
+
+def test_only_the_api_is_published_and_temporal_sits_on_an_internal_network() -> None:
+    """Issue 11, door 4: whoever reaches Temporal's port acts on any cycle without a token."""
+    spec = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    services = spec["services"]
+    assert spec["networks"]["internal"]["internal"] is True
+    for name, service in services.items():
+        for port in service.get("ports", []):
+            published = str(port)
+            if name == "api":
+                continue
+            # Anything else is bound to the host's loopback (reached by operators through an SSH tunnel), never 0.0.0.0.
+            assert published.startswith("127.0.0.1:"), f"{name} publishes {published} to every address"
+    assert "ports" not in services["temporal"] and "ports" not in services["postgresql"] and "ports" not in services["worker"]
+    for name in ("temporal", "postgresql", "worker", "temporal-schema", "temporal-setup"):
+        networks = services[name].get("networks") or spec["x-engine"]["networks"]
+        assert networks == ["internal"], f"{name} is on {networks}"
+    assert "SPPLUS_PAGE_TOKEN_SECRET" in services["api"]["environment"]
