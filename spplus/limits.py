@@ -39,3 +39,14 @@ MAX_STATE_BYTES = 1_000_000
 
 # A candidacy as started (JSON bytes): its sites and, for a central service, its network.
 MAX_CANDIDACY_BYTES = 400_000
+
+# A rules edition, as the DITP uploads it (POST /rules/editions) or `spplus rules check` reads it.
+# The project's rule files are 1-9 KB, 12-535 values and 3-8 levels deep: every limit is far above
+# what a real edition needs, and far below what would stall the process that parses it.
+RULE_FILE_MAX_BYTES = 256_000  # one rule file (UTF-8 bytes); refused whole, before it is parsed (413)
+RULE_EDITION_MAX_BYTES = 1_000_000  # every file of one uploaded edition together (UTF-8 bytes; 413)
+RULE_YAML_MAX_DEPTH = 20  # levels of nesting in one YAML document (the document is level 1); checked while parsing
+RULE_YAML_MAX_NODES = 5_000  # YAML nodes in one rule file (each key, value, list and item); parsing stops at the next (413)
+RULE_EDITION_ID_MAX = 64  # characters of an edition id: it names a folder and is pinned in every cycle
+MAX_ERRORS_SHOWN = 50  # problems listed in one refusal of an edition; the rest are counted ("and N more")
+ERROR_MESSAGE_MAX_CHARS = 400  # characters of one problem's message in a refusal; a longer one is cut ("…")

@@ -19,7 +19,7 @@ import yaml
 
 from spplus.rules.loader import RuleSetInvalid, content_hash, load_rules
 from spplus.rules.models import RULE_FILES
-from spplus.rules.yamlsource import RuleFileError, read_yaml
+from spplus.rules.yamlsource import RuleFileError, read_yaml, read_yaml_collecting
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 
@@ -190,8 +190,12 @@ def test_quoted_number_gets_a_plain_message(folder: Path) -> None:
 def test_alias_in_a_rule_file(folder: Path) -> None:
     edit(folder, "tiers.yaml", "          audit_per_engagement: 50\n", "          audit_per_engagement: &pass 50\n")
     text = edit(folder, "tiers.yaml", "          agent_survey: 50\n", "          agent_survey: *pass\n")
-    error = the_error(refusal(folder), folder, "tiers.yaml", "anchors and aliases are not allowed")
-    assert at(error) == where(text, "&pass")  # the first of the two, where it stands
+    errors = refusal(folder)
+    anchor = the_error(errors, folder, "tiers.yaml", "an anchor (&) stands here")
+    alias = the_error(errors, folder, "tiers.yaml", "an alias (*) stands here")
+    assert at(anchor) == where(text, "&pass")  # each where it stands
+    assert at(alias) == where(text, "*pass")
+    assert [e for e in errors if e not in (anchor, alias)] == []  # the value the alias left unread is not reported again
 
 
 def test_unknown_extra_rule_file(folder: Path) -> None:
@@ -254,6 +258,128 @@ def test_a_folder_is_refused_as_a_whole_with_every_problem(folder: Path) -> None
     errors = refusal(folder)
     the_error(errors, folder, "tiers.yaml", "duplicate key")
     the_error(errors, folder, "calendars.yaml", "'sometimes'")
+
+
+# ------------------------------------------------------------------ every problem of every file, in one run (issue 11, door 7)
+def test_reader_reports_every_duplicate_key_and_keeps_the_first_value() -> None:
+    text = "tiers:\n  bronze: 50\n  bronze: 55\n  argent: 60\n  argent: 65\n"
+    doc = read_yaml_collecting(text, "x.yaml")
+    # Line 3 "  bronze: 55" and line 5 "  argent: 65": each second key at column 3 (two spaces before it).
+    assert [(e.line, e.column) for e in doc.problems] == [(3, 3), (5, 3)]
+    assert "duplicate key 'bronze' (first written at line 2)" in doc.problems[0].message
+    assert "duplicate key 'argent' (first written at line 4)" in doc.problems[1].message
+    assert doc.complete and doc.data == {"tiers": {"bronze": 50, "argent": 60}}
+
+
+def test_reader_goes_on_after_a_value_it_cannot_read() -> None:
+    text = "a: 2026-13-01\nb: 017\nc: 2026-02-29\nd: ok\n"
+    doc = read_yaml_collecting(text, "x.yaml")
+    # Each value starts at column 4, after "a: ": line 1 (month 13), line 2 (octal-looking), line 3 (no 29 February 2026).
+    assert [(e.line, e.column) for e in doc.problems] == [(1, 4), (2, 4), (3, 4)]
+    assert doc.data == {"a": None, "b": None, "c": None, "d": "ok"}
+    assert doc.unreadable == {("a",), ("b",), ("c",)}
+    with pytest.raises(RuleFileError) as caught:  # read_yaml still raises the first
+        read_yaml(text, "x.yaml")
+    assert at(caught.value) == (1, 4)
+
+
+def test_a_duplicate_key_does_not_hide_a_misspelt_key_in_the_same_file(folder: Path) -> None:
+    edit(folder, "tiers.yaml", "          agent_survey: 50\n", "          agent_survey: 50\n          agent_survey: 55\n")
+    edit(folder, "tiers.yaml", "          user_survey: 80\n", "          user_surveys: 80\n")
+    errors = refusal(folder)
+    # rules/tiers.yaml: bronze's "agent_survey: 50" is line 22; the copy goes in as line 23, its key after
+    # ten spaces (column 11). Argent's "user_survey: 80" was line 29, one line down now: 30, column 11.
+    duplicate = the_error(errors, folder, "tiers.yaml", "duplicate key 'agent_survey' (first written at line 22)")
+    misspelt = the_error(errors, folder, "tiers.yaml", "unknown key 'user_surveys'; did you mean 'user_survey'?")
+    assert at(duplicate) == (23, 11)
+    assert at(misspelt) == (30, 11)
+    # And, truly, argent now lacks its user_survey: said at the argent item, "- id: argent" (line 24, now
+    # 25), whose mapping starts at "id", column 11.
+    missing = the_error(errors, folder, "tiers.yaml", "missing key 'user_survey'")
+    assert at(missing) == (25, 11)
+    assert errors == [duplicate, missing, misspelt]  # sorted by position, nothing else
+
+
+def test_a_syntax_error_in_one_file_does_not_hide_a_tier_inversion_in_another(folder: Path) -> None:
+    edit(folder, "deadlines.yaml", "      reference: Guide §3.5.1 (« au plus", "      reference: Guide: §3.5.1 (« au plus")
+    edit(folder, "tiers.yaml", "          user_survey: 80\n", "          user_survey: 65\n")
+    errors = refusal(folder)
+    # deadlines.yaml line 9: six spaces, "reference: " (11), "Guide" (5): the second ':' is column 23.
+    syntax = the_error(errors, folder, "deadlines.yaml", "not valid YAML: mapping values are not allowed here")
+    assert at(syntax) == (9, 23)
+    # tiers.yaml line 29 "          user_survey: 65": ten spaces and "user_survey: " (13): the value at column 24.
+    inversion = the_error(errors, folder, "tiers.yaml", "argent.user_survey (65) is below bronze.user_survey (70)")
+    assert at(inversion) == (29, 24)
+    assert errors == [syntax, inversion]  # sorted by file, then position
+
+
+def test_checks_needing_a_broken_file_wait_for_it_and_the_others_run(folder: Path) -> None:
+    """A broken engagements.yaml holds back the user survey's engagement check, not the headcount bands."""
+    edit(folder, "engagements.yaml", "engagements:\n", "engagements:\n  bogus: 1\n")
+    edit(folder, "surveys.yaml", "{min_agents: 50, max_agents: 300", "{min_agents: 52, max_agents: 300")
+    errors = refusal(folder)
+    the_error(errors, folder, "engagements.yaml", "unknown key 'bogus'")
+    the_error(errors, folder, "surveys.yaml", "headcounts 50–51 fall in no band")
+    assert not [e for e in errors if "engagement(s)" in e.message or "does not exist on" in e.message]
+
+
+def test_errors_are_sorted_by_file_then_position(folder: Path) -> None:
+    edit(folder, "tiers.yaml", "          user_survey: 80\n", "          user_survey: 65\n")
+    edit(folder, "tiers.yaml", "          label: Bronze\n", "          labels: Bronze\n")  # schema: no consistency then
+    edit(folder, "surveys.yaml", "strictly_more: true", "strictly_more: no")
+    edit(folder, "calendars.yaml", "value: keep", "value: sometimes")
+    edit(folder, "deadlines.yaml", "      reference: Guide §3.5.1 (« au plus", "      reference: Guide: §3.5.1 (« au plus")
+    errors = refusal(folder)
+    assert sorted({Path(e.file).name for e in errors}) == ["calendars.yaml", "deadlines.yaml", "surveys.yaml", "tiers.yaml"]
+    assert errors == sorted(errors, key=lambda e: (e.file, e.line, e.column))
+
+
+def test_rules_check_prints_every_problem_of_two_broken_files(tmp_path: Path) -> None:
+    """`spplus rules check` on a folder with two broken files: every problem, one line each, sorted."""
+    from click.testing import CliRunner
+
+    from spplus.cli import main
+
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, folder)
+    edit(folder, "deadlines.yaml", "      reference: Guide §3.5.1 (« au plus", "      reference: Guide: §3.5.1 (« au plus")
+    edit(folder, "tiers.yaml", "          agent_survey: 50\n", "          agent_survey: 50\n          agent_survey: 55\n")
+    edit(folder, "tiers.yaml", "          user_survey: 80\n", "          user_survey: 65\n")
+    result = CliRunner().invoke(main, ["rules", "check", str(folder)])
+    assert result.exit_code == 1 and result.stdout == ""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    # deadlines.yaml line 9, column 23 (see above); tiers.yaml: the duplicate at line 23, column 11; argent's
+    # user_survey moved from line 29 to 30, its value at column 24 (ten spaces and "user_survey: ").
+    expected = [
+        ("deadlines.yaml", 9, 23, "not valid YAML: mapping values are not allowed here"),
+        ("tiers.yaml", 23, 11, "duplicate key 'agent_survey' (first written at line 22); keep one"),
+        ("tiers.yaml", 30, 24, "argent.user_survey (65) is below bronze.user_survey (70)"),
+    ]
+    assert len(lines) == len(expected), result.stderr
+    for line, (name, row, column, message) in zip(lines, expected):
+        assert f"{name}:{row}:{column}: {message}" in line, result.stderr
+
+
+def test_a_control_character_on_disk_is_placed(folder: Path) -> None:
+    text = edit(folder, "tiers.yaml", "          label: Bronze\n", "          label: Bro\x00nze\n")
+    error = the_error(refusal(folder), folder, "tiers.yaml", "control character U+0000")
+    # rules/tiers.yaml line 19: ten spaces and "label: Bro" (10): the NUL is column 21.
+    assert at(error) == (19, 21) == where(text, "\x00")
+
+
+def test_a_lone_surrogate_on_disk_is_placed(folder: Path) -> None:
+    path = folder / "tiers.yaml"
+    raw = path.read_bytes().replace(b"label: Argent", b"label: Arg\xed\xa0\x80ent", 1)  # U+D800 as UTF-8 would write it
+    path.write_bytes(raw)
+    error = the_error(refusal(folder), folder, "tiers.yaml", "U+D800 is half of a UTF-16 surrogate pair")
+    assert at(error) == (25, 21)  # line 25 "          label: Argent": ten spaces, "label: Arg" (10)
+
+
+def test_bytes_that_are_not_utf8_are_placed(folder: Path) -> None:
+    path = folder / "tiers.yaml"
+    path.write_bytes(path.read_bytes().replace(b"label: Argent", b"label: Arg\xffent", 1))
+    error = the_error(refusal(folder), folder, "tiers.yaml", "not UTF-8 text")
+    assert at(error) == (25, 21)
 
 
 # ------------------------------------------------------------------ time zones (issue 10, kind 5)

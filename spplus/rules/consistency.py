@@ -1,6 +1,8 @@
 """Checks across values that a schema alone cannot make: a rule set that contradicts itself is refused.
 
 Each check yields ``(file, path, message)``; the loader turns the path into a line and column.
+Each check reads only the files it names in :data:`CHECKS`, so the loader runs every check whose
+files were read and validated: a broken file holds back only the checks that need it.
 """
 
 from __future__ import annotations
@@ -8,11 +10,16 @@ from __future__ import annotations
 import difflib
 import functools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from .models import Dated, RuleSet
+from pydantic import BaseModel
+
+from .models import (
+    CalendarsFile, Dated, DeadlinesFile, EngagementsFile, PerimetersFile, ProceduresFile, RuleSet, SurveysFile,
+    TiersFile,
+)
 
 Problem = tuple[str, tuple[Any, ...], str]
 
@@ -25,14 +32,18 @@ ENGINE_VOCABULARY = {
 
 
 def check_rule_set(rules: RuleSet) -> list[Problem]:
+    """Every check, on a whole edition."""
+    files = {f"{name}.yaml": getattr(rules, name) for name in type(rules).model_fields if name != "content_hash"}
+    return check_files({name: value for name, value in files.items() if value is not None})
+
+
+def check_files(files: Mapping[str, BaseModel]) -> list[Problem]:
+    """Every check whose files are all in ``files`` (by file name, as read and validated); the others are skipped."""
     return [
-        *_tiers(rules),
-        *_engagements(rules),
-        *_surveys(rules),
-        *_calendars(rules),
-        *_deadlines(rules),
-        *_procedures(rules),
-        *_perimeters(rules),
+        problem
+        for needs, check in CHECKS
+        if all(name in files for name in needs)
+        for problem in check(*(files[name] for name in needs))
     ]
 
 
@@ -51,8 +62,8 @@ def _duplicates(items: list[Any], attr: str) -> Iterator[tuple[int, Any]]:
         seen.add(value)
 
 
-def _tiers(rules: RuleSet) -> Iterator[Problem]:
-    for start, tiers in _entries(rules.tiers.tiers):
+def _tiers(tiers_file: TiersFile) -> Iterator[Problem]:
+    for start, tiers in _entries(tiers_file.tiers):
         base = ("tiers", "values", start, "value")
         for index, tier_id in _duplicates(tiers, "id"):
             yield "tiers.yaml", base + (index, "id"), f"tier {tier_id!r} is declared twice"
@@ -72,8 +83,8 @@ def _tiers(rules: RuleSet) -> Iterator[Problem]:
                     )
 
 
-def _engagements(rules: RuleSet) -> Iterator[Problem]:
-    for start, engagements in _entries(rules.engagements.engagements):
+def _engagements(engagements_file: EngagementsFile) -> Iterator[Problem]:
+    for start, engagements in _entries(engagements_file.engagements):
         base = ("engagements", "values", start, "value")
         for index, number in _duplicates(engagements, "number"):
             yield "engagements.yaml", base + (index, "number"), f"engagement {number} is declared twice"
@@ -82,8 +93,7 @@ def _engagements(rules: RuleSet) -> Iterator[Problem]:
             yield "engagements.yaml", base, f"engagements must be numbered 1 to {len(numbers)} without gaps, got {numbers}"
 
 
-def _surveys(rules: RuleSet) -> Iterator[Problem]:
-    surveys = rules.surveys
+def _surveys(surveys: SurveysFile) -> Iterator[Problem]:
     for start, scale in _entries(surveys.scale):
         base = ("scale", "values", start, "value")
         both = set(scale.points) & set(scale.neutral)
@@ -95,20 +105,9 @@ def _surveys(rules: RuleSet) -> Iterator[Problem]:
     for start, user in _entries(surveys.user):
         base = ("user", "values", start, "value")
         yield from _question_ids("surveys.yaml", base, user.questions)
-        try:
-            engagements = {e.number for e in rules.engagements.engagements.at(start)}
-        except LookupError:
-            yield "surveys.yaml", base, f"no engagements are in force on {start} for the user survey to score"
-            continue
         overall = [q for q in user.questions if q.engagement is None]
         if len(overall) != 1:
             yield "surveys.yaml", base + ("questions",), f"the user survey needs exactly one overall-satisfaction question (engagement: null), found {len(overall)}"
-        for index, question in enumerate(user.questions):
-            if question.engagement is not None and question.engagement not in engagements:
-                yield "surveys.yaml", base + ("questions", index, "engagement"), f"engagement {question.engagement} does not exist on {start}"
-        missing = sorted(engagements - {q.engagement for q in user.questions})
-        if missing:
-            yield "surveys.yaml", base + ("questions",), f"no user-survey question scores engagement(s) {missing}"
 
     for start, agent in _entries(surveys.agent):
         base = ("agent", "values", start, "value")
@@ -131,6 +130,23 @@ def _surveys(rules: RuleSet) -> Iterator[Problem]:
             yield "surveys.yaml", base + ("bands", len(bands) - 1, "max_agents"), "the last band must be open-ended (max_agents: null) so every headcount has a band"
 
 
+def _user_survey_engagements(surveys: SurveysFile, engagements_file: EngagementsFile) -> Iterator[Problem]:
+    """The user survey scores each engagement in force, and only those."""
+    for start, user in _entries(surveys.user):
+        base = ("user", "values", start, "value")
+        try:
+            engagements = {e.number for e in engagements_file.engagements.at(start)}
+        except LookupError:
+            yield "surveys.yaml", base, f"no engagements are in force on {start} for the user survey to score"
+            continue
+        for index, question in enumerate(user.questions):
+            if question.engagement is not None and question.engagement not in engagements:
+                yield "surveys.yaml", base + ("questions", index, "engagement"), f"engagement {question.engagement} does not exist on {start}"
+        missing = sorted(engagements - {q.engagement for q in user.questions})
+        if missing:
+            yield "surveys.yaml", base + ("questions",), f"no user-survey question scores engagement(s) {missing}"
+
+
 def _question_ids(file: str, base: tuple[Any, ...], questions: list[Any]) -> Iterator[Problem]:
     for index, value in _duplicates(questions, "id"):
         yield file, base + ("questions", index, "id"), f"question id {value!r} is used twice"
@@ -138,10 +154,10 @@ def _question_ids(file: str, base: tuple[Any, ...], questions: list[Any]) -> Ite
         yield file, base + ("questions", index, "column"), f"CSV column {value!r} is mapped twice"
 
 
-def _calendars(rules: RuleSet) -> Iterator[Problem]:
+def _calendars(calendars: CalendarsFile) -> Iterator[Problem]:
     import holidays  # the loader runs outside workflows; the library checks the codes it knows
 
-    for start, territories in _entries(rules.calendars.territories):
+    for start, territories in _entries(calendars.territories):
         base = ("territories", "values", start, "value")
         for index, value in _duplicates(territories, "id"):
             yield "calendars.yaml", base + (index, "id"), f"territory {value!r} is declared twice"
@@ -155,10 +171,10 @@ def _calendars(rules: RuleSet) -> Iterator[Problem]:
             known = set(getattr(cls, "subdivisions", ())) | set(getattr(cls, "subdivisions_aliases", {}))
             if source.subdivision is not None and source.subdivision not in known:
                 yield "calendars.yaml", base + (index, "holidays", "subdivision"), f"the holidays library has no subdivision {source.subdivision!r} for {source.country}; known: {', '.join(sorted(cls.subdivisions))}"
-    for start, weekend in _entries(rules.calendars.weekend):
+    for start, weekend in _entries(calendars.weekend):
         if len(set(weekend)) != len(weekend) or len(weekend) >= 7:
             yield "calendars.yaml", ("weekend", "values", start, "value"), "the weekend lists each day once and leaves working days"
-    yield from _time_zones(rules)
+    yield from _time_zones(calendars)
 
 
 @functools.cache
@@ -168,9 +184,8 @@ def _known_time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def _time_zones(rules: RuleSet) -> Iterator[Problem]:
+def _time_zones(calendars: CalendarsFile) -> Iterator[Problem]:
     """Each time zone is one the tz database knows, and every territory has one whenever it is listed."""
-    calendars = rules.calendars
     if calendars.time_zones is None:
         # (A file without the key is refused by the schema; this is `time_zones: null`.)
         yield "calendars.yaml", ("time_zones",), "time_zones: every territory needs its IANA time zone, e.g. metropole: Europe/Paris"
@@ -207,8 +222,8 @@ def _time_zones(rules: RuleSet) -> Iterator[Problem]:
             yield "calendars.yaml", where, f"no time zone for territory(ies) {', '.join(ids)}; every territory needs one"
 
 
-def _deadlines(rules: RuleSet) -> Iterator[Problem]:
-    for start, followups in _entries(rules.deadlines.central_followups):
+def _deadlines(deadlines: DeadlinesFile) -> Iterator[Problem]:
+    for start, followups in _entries(deadlines.central_followups):
         base = ("central_followups", "values", start, "value")
         previous = 0
         for index, followup in enumerate(followups):
@@ -219,9 +234,9 @@ def _deadlines(rules: RuleSet) -> Iterator[Problem]:
             previous = followup.target_months
 
 
-def _procedures(rules: RuleSet) -> Iterator[Problem]:
+def _procedures(procedures: ProceduresFile) -> Iterator[Problem]:
     for field, needed in ENGINE_VOCABULARY.items():
-        dated = getattr(rules.procedures, field)
+        dated = getattr(procedures, field)
         for start, items in _entries(dated):
             base = (field, "values", start, "value")
             for index, value in _duplicates(items, "id"):
@@ -229,18 +244,16 @@ def _procedures(rules: RuleSet) -> Iterator[Problem]:
             missing = sorted(needed - {item.id for item in items})
             if missing:
                 yield "procedures.yaml", base, f"the engine acts on {', '.join(missing)}: keep these ids in {field}"
-    for start, items in _entries(rules.procedures.dossier_contents):
+    for start, items in _entries(procedures.dossier_contents):
         for index, value in _duplicates(items, "id"):
             yield "procedures.yaml", ("dossier_contents", "values", start, "value", index, "id"), f"{value!r} is declared twice"
 
 
-def _perimeters(rules: RuleSet) -> Iterator[Problem]:
-    if rules.perimeters is None:
-        return
-    for start, kinds in _entries(rules.perimeters.authority_types):
+def _perimeters(perimeters: PerimetersFile) -> Iterator[Problem]:
+    for start, kinds in _entries(perimeters.authority_types):
         base = ("authority_types", "values", start, "value")
         try:
-            known = {d.id for d in rules.perimeters.domains.at(start)}
+            known = {d.id for d in perimeters.domains.at(start)}
         except LookupError:
             yield "perimeters.yaml", base, f"no domains are in force on {start}"
             continue
@@ -251,3 +264,16 @@ def _perimeters(rules: RuleSet) -> Iterator[Problem]:
                 for position, domain in enumerate(getattr(kind, field)):
                     if domain not in known:
                         yield "perimeters.yaml", base + (index, field, position), f"unknown domain {domain!r}; the domains are listed under domains"
+
+
+# Each check and the files it reads, in the order they run.
+CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterator[Problem]]], ...] = (
+    (("tiers.yaml",), _tiers),
+    (("engagements.yaml",), _engagements),
+    (("surveys.yaml",), _surveys),
+    (("surveys.yaml", "engagements.yaml"), _user_survey_engagements),
+    (("calendars.yaml",), _calendars),
+    (("deadlines.yaml",), _deadlines),
+    (("procedures.yaml",), _procedures),
+    (("perimeters.yaml",), _perimeters),
+)

@@ -17,9 +17,10 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from .consistency import check_rule_set
+from ..limits import ERROR_MESSAGE_MAX_CHARS, RULE_FILE_MAX_BYTES, RULE_YAML_MAX_DEPTH, RULE_YAML_MAX_NODES
+from .consistency import check_files
 from .models import FILE_CONTEXT, RULE_FILES, RuleSet
-from .yamlsource import RuleFileError, YamlDocument, read_yaml_file
+from .yamlsource import RuleFileError, YamlDocument, read_yaml_file_collecting
 
 
 _DATE_REPR = re.compile(r"datetime\.date\((\d+), (\d+), (\d+)\)")
@@ -77,7 +78,17 @@ def load_rules_cached(directory: Path | None = None) -> RuleSet:
 
 
 def load_rules(directory: Path | None = None) -> RuleSet:
-    """Read, validate and cross-check one edition of the rules."""
+    """Read, validate and cross-check one edition of the rules; refuse it with every problem at once.
+
+    Nothing hides anything else: the reader goes on after a duplicate key (and the schema checks
+    that file all the same), and the checks across values run on every file that was read and
+    validated, each check as soon as the files it needs are right (see
+    :func:`~spplus.rules.consistency.check_files`). A syntax error in one file therefore does not hide
+    a tier inversion in another. Errors are sorted by file, then line and column.
+
+    Synchronous and CPU-bound (a few hundred milliseconds at most, within :mod:`spplus.limits`):
+    from async code, call it with ``asyncio.to_thread``.
+    """
     directory = Path(directory) if directory is not None else default_rules_dir()
     errors: list[RuleFileError] = []
     if not directory.is_dir():
@@ -94,28 +105,28 @@ def load_rules(directory: Path | None = None) -> RuleSet:
         if not path.exists():
             errors.append(RuleFileError(_display(path), 1, 1, "missing rule file"))
             continue
-        try:
-            doc = read_yaml_file(path, _display(path))
-        except RuleFileError as exc:
-            errors.append(exc)
-            continue
+        doc = read_yaml_file_collecting(path, _display(path), max_bytes=RULE_FILE_MAX_BYTES,
+                                        max_depth=RULE_YAML_MAX_DEPTH, max_nodes=RULE_YAML_MAX_NODES)
+        errors.extend(doc.problems)
+        if not doc.complete:
+            continue  # nothing was built to check
         docs[name] = doc
         try:
-            parsed[name] = model.model_validate(doc.data if doc.data is not None else {}, strict=True, context=FILE_CONTEXT)
+            value = model.model_validate(doc.data if doc.data is not None else {}, strict=True, context=FILE_CONTEXT)
         except ValidationError as exc:
             errors.extend(_schema_errors(doc, model, exc))
+            continue
+        if not doc.unreadable:  # a value left None by the reader would make the checks below speak of it
+            parsed[name] = value
 
+    errors.extend(docs[file].error(path, message) for file, path, message in check_files(parsed))
     if errors:
-        raise RuleSetInvalid(errors)
+        raise RuleSetInvalid(sorted(_dedupe(errors), key=lambda e: (e.file, e.line, e.column)))
 
-    rule_set = RuleSet(
+    return RuleSet(
         content_hash=content_hash(directory),
         **{name.removesuffix(".yaml"): value for name, value in parsed.items()},
     )
-    problems = [docs[file].error(path, message) for file, path, message in check_rule_set(rule_set)]
-    if problems:
-        raise RuleSetInvalid(problems)
-    return rule_set
 
 
 def _display(path: Path) -> str:
@@ -129,6 +140,8 @@ def _schema_errors(doc: YamlDocument, model: type[BaseModel], exc: ValidationErr
     out = []
     for err in exc.errors(include_url=False):
         path = tuple(err["loc"])
+        if doc.is_unreadable(path):
+            continue  # the reader reported this value already, where it stands
         where = _dotted(path)
         kind = err["type"]
         if kind == "extra_forbidden":
@@ -153,15 +166,28 @@ def _dotted(path: tuple[Any, ...]) -> str:
 
 def _plain(err: dict[str, Any]) -> str:
     message = err["msg"].removeprefix("Value error, ")
-    value = err.get("input")
+    value = _shown(err.get("input"))
     if err["type"] == "is_instance_of" and "Decimal" in message:
-        hint = " (remove the quotes)" if isinstance(value, str) else ""
-        return f"expected a number, got {value!r}{hint}"
-    if err["type"] == "bool_type" and isinstance(value, str):
-        return f"write true or false, got {value!r} (yes/no/on/off are not booleans in rule files)"
+        hint = " (remove the quotes)" if isinstance(err.get("input"), str) else ""
+        return f"expected a number, got {value}{hint}"
+    if err["type"] == "bool_type" and isinstance(err.get("input"), str):
+        return f"write true or false, got {value} (yes/no/on/off are not booleans in rule files)"
     if err["type"] in ("decimal_type", "int_type", "bool_type", "string_type", "date_type", "list_type", "dict_type", "model_type"):
-        return f"{message}, got {value!r}"
-    return message
+        return f"{message}, got {value}"
+    return _cut(message, ERROR_MESSAGE_MAX_CHARS)
+
+
+_VALUE_CHARS = 80  # of a wrong value quoted in a message: a whole list or mapping would bury the message
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (list, dict)) and len(value) > 10:
+        return f"a {'list' if isinstance(value, list) else 'mapping'} of {len(value):,} items"
+    return _cut(repr(value), _VALUE_CHARS)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _allowed_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:

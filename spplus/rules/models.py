@@ -19,6 +19,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 from typing_extensions import TypeAliasType
 
+from ..limits import RULE_EDITION_ID_MAX
+
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 
@@ -91,7 +93,8 @@ class Dated(Model, Generic[T]):
 class EditionFile(Model):
     """Which edition of the rules this directory is: the id a cycle pins."""
 
-    edition: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    # It names the edition's folder and is pinned in every cycle: short, and safe as a file name.
+    edition: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=RULE_EDITION_ID_MAX)]
     title: Text
     published: date
     sources: list[Text] = Field(min_length=1, description="The texts these rules are read from.")

@@ -83,3 +83,21 @@ async def test_central_services_have_the_same_door_roles_and_walls_as_local_cycl
     assert (await api.get(f"/central/{central['id']}", headers=auth(api, "operator"))).status_code == 200
     assert (await api.post(f"/central/{central['id']}/events", json=reports, headers=auth(api, "operator"))).status_code == 403
     assert (await api.get(f"/central/{central['id']}")).status_code == 401
+
+
+async def test_a_hostile_rules_edition_is_refused_with_positions_and_no_server_path(api):
+    """Issue 11, door 7: what answered 500 (a 300-character edition id, a NUL, 1,000-deep nesting) is a 422/413."""
+    from spplus.rules.loader import default_rules_dir
+
+    files = {p.name: p.read_text(encoding="utf-8") for p in default_rules_dir().glob("*.yaml")}
+    hostile = {
+        "long id": {**files, "edition.yaml": files["edition.yaml"].replace('edition: "2025.12"', f'edition: "{"x" * 300}"')},
+        "NUL": {**files, "tiers.yaml": files["tiers.yaml"] + "\nx: \x00\n"},
+        "deep": {**files, "central.yaml": "a: " + "[" * 1000 + "]" * 1000 + "\n"},
+    }
+    for what, upload in hostile.items():
+        answer = await api.post("/rules/editions", json={"files": upload}, headers=auth(api, "ditp"))
+        assert answer.status_code in (413, 422), (what, answer.status_code, answer.text[:300])
+        errors = answer.json()["errors"]
+        assert errors and all(e["file"] in files and e["line"] >= 1 and e["column"] >= 1 for e in errors), what
+        assert "/tmp" not in answer.text and "tmp" not in "".join(e["file"] for e in errors), what
