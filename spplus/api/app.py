@@ -300,7 +300,16 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
 
         client = await temporal()
         listed = await engine.list_cycles(client, engine.list_query(body=body), limit=2000)
-        views = [v for v in [await engine.get_state(client, i.candidate) for i in listed if i.candidate] if v is not None]
+        views = []
+        for item in listed:
+            if not item.candidate or item.workflow_id != engine.cycle_id(item.candidate):
+                continue  # a central cycle: its deadlines are its own view's (GET /central/{id})
+            try:
+                view = await engine.get_state(client, item.candidate)
+            except engine.EngineError:
+                continue  # closed between the list and the read
+            if view is not None:
+                views.append(view)
         return Response(calendar_of(views), media_type="text/calendar")
 
     # ------------------------------------------------------------------ central services (§2.2.2, §3.8.2)
