@@ -81,7 +81,7 @@ async def run_scenario(scenario: Scenario, editions: list[str | None]) -> list[S
     from .settings import temporal_cli
 
     env = await WorkflowEnvironment.start_time_skipping_v2(
-        ts_config=TimeSkippingConfig(enabled=False), dev_server_existing_path=temporal_cli(),
+        ts_config=TimeSkippingConfig(enabled=False), dev_server_existing_path=temporal_cli(), dev_server_log_level="error",
         search_attributes=search_attributes.ALL, data_converter=pydantic_data_converter,
         dev_server_extra_args=["--dynamic-config-value", "frontend.WorkflowTimeSkippingEnabled=true"],
     )
