@@ -42,7 +42,8 @@ class EngineError(Exception):
 
 async def connect(settings: Settings | None = None) -> Client:
     settings = settings or Settings.from_env()
-    return await Client.connect(settings.client_address, namespace=settings.namespace, data_converter=pydantic_data_converter)
+    return await Client.connect(settings.client_address, namespace=settings.namespace, data_converter=pydantic_data_converter,
+                                **settings.connect_options())  # type: ignore[arg-type]
 
 
 async def start_candidacy(client: Client, candidate: Candidate, task_queue: str, edition: str | None = None,
@@ -234,7 +235,10 @@ async def get_state(client: Client, candidate_id: str) -> CycleView | None:
 async def get_timeline(client: Client, candidate_id: str) -> list[TimelineEntry]:
     from workflows.cycle import LabelCycleWorkflow
 
-    return await client.get_workflow_handle(cycle_id(candidate_id)).query(LabelCycleWorkflow.timeline)
+    try:
+        return await client.get_workflow_handle(cycle_id(candidate_id)).query(LabelCycleWorkflow.timeline)
+    except RPCError:
+        raise EngineError(f"no cycle for {candidate_id}", "candidate", "not_found") from None
 
 
 class CycleListing(BaseModel):
@@ -371,4 +375,7 @@ async def get_central_state(client: Client, central_id: str) -> Any:
 async def get_central_timeline(client: Client, central_id: str) -> list[TimelineEntry]:
     from workflows.central import CentralCycleWorkflow
 
-    return await client.get_workflow_handle(central_workflow_id(central_id)).query(CentralCycleWorkflow.timeline)
+    try:
+        return await client.get_workflow_handle(central_workflow_id(central_id)).query(CentralCycleWorkflow.timeline)
+    except RPCError:
+        raise EngineError(f"no central cycle for {central_id}", "central", "not_found") from None

@@ -45,6 +45,8 @@ def _lines(text: str) -> str:
 ShortText = Annotated[str, Field(min_length=1, max_length=SHORT_TEXT), AfterValidator(_one_line)]
 # What a person writes (observations, grounds, a reason, a note): lines allowed, up to LONG_TEXT characters.
 LongText = Annotated[str, Field(min_length=1, max_length=LONG_TEXT), AfterValidator(_lines)]
+# A certification body's id in the DITP's register (e.g. oc-alpha): never a formula, never free text.
+BodyId = Annotated[ShortText, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 # A count of people or items: a JSON integer, never a boolean, a float or a string.
 Count = Annotated[int, Strict()]
 

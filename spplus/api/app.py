@@ -36,6 +36,8 @@ from ..settings import Settings
 from .body import BodyLimit, EngineRoute, position
 from .pagetokens import PageTokenRefused, PageTokens, page_token_key
 from .tokens import Role, Token, TokenStore
+from ..records import (AlreadyDecided, BodyRegister, BodyTransfer, NotAuthorised, TransferConflict, TransferStatus,
+                       TransferStore, UnknownTransfer)
 
 log = structlog.get_logger("spplus.api")
 _EVENT = TypeAdapter(CycleEvent)
@@ -97,12 +99,23 @@ class EditionSummary(BaseModel):
     running_cycles: int
 
 
-def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, settings: Settings) -> FastAPI:
+def paris_today() -> date:
+    """The DITP's date, for the register: a body's authorisation begins and ends on French days."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
+def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, settings: Settings,
+               register: BodyRegister | None = None, transfers: TransferStore | None = None) -> FastAPI:
     app = FastAPI(title="Services Publics + label engine", version="1",
                   description="Candidacies, events, cycles and the public list of the « Services Publics + » label.")
     app.router.route_class = EngineRoute  # bodies read exactly, duplicates and lone surrogates refused
     app.add_middleware(BodyLimit)
     clients: dict[str, Client] = {}
+    # The engine's records: the register and the transfers on the tokens' database unless given.
+    register = register or BodyRegister(tokens.engine)
+    transfers = transfers or TransferStore(tokens.engine)
     from .metrics import instrument
 
     # Page tokens are Temporal's, signed for the query they continue and dated: a forged, foreign or stale
@@ -227,6 +240,75 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         return logged(request, Problem(422, "Invalid request", f"{first['field']}: {first['message']}" if first["field"] else first["message"],
                                        first["field"] or None, errors=errors))
 
+    # ------------------------------------------------------------------ transfers (issue 11, door 1)
+    # A renewal naming another body is not applied: it waits, as a transfer, for that body's acceptance
+    # (guide §3.2, §3.10) or the DITP's. Only a body of the register, authorised today, may receive one.
+    def transfer_problem(exc: Exception) -> Problem:
+        if isinstance(exc, NotAuthorised):
+            return Problem(422, "Refused", str(exc), "certification_body")
+        if isinstance(exc, (AlreadyDecided, TransferConflict)):
+            return Problem(409, "Conflict", str(exc))
+        return Problem(422, "Refused", str(exc))
+
+    async def seen_transfer(who: Principal, request: Request, transfer_id: str, *parties: str) -> BodyTransfer:
+        """A transfer the caller is a party to (``parties``: "to", "from"), or the DITP; else 404."""
+        try:
+            transfer = await asyncio.to_thread(transfers.get, transfer_id)
+        except UnknownTransfer:
+            transfer = None
+        bodies = {"to": transfer.to_body, "from": transfer.from_body} if transfer else {}
+        if transfer is None or not (who.role == Role.ditp or (who.role == Role.body and who.body in
+                                                              {bodies[p] for p in parties})):
+            if who.role == Role.anonymous:
+                raise refuse(who, request, "transfers need a token")
+            raise Problem(404, "Not Found", f"no transfer {transfer_id} that this token may decide", "transfer")
+        return transfer
+
+    async def apply_transfer(transfer: BodyTransfer, actor: str) -> Any:
+        # The same Idempotency key however often it is sent: a retried acceptance applies the renewal once.
+        return await engine.send_event(await temporal(), transfer.candidate, transfer.event, f"transfer-{transfer.id}",
+                                       actor=actor)
+
+    @app.get("/transfers", tags=["transfers"], response_model=list[BodyTransfer])
+    async def list_transfers(who: Who, request: Request) -> list[BodyTransfer]:
+        """A body: the transfers waiting for its acceptance and those it asked for. The DITP, operators: all."""
+        require(who, request, Role.body, Role.ditp, Role.operator)
+        if who.role == Role.body:
+            return await asyncio.to_thread(transfers.list_for, who.body)
+        return await asyncio.to_thread(transfers.list)
+
+    @app.post("/transfers/{transfer_id}/accept", tags=["transfers"])
+    async def accept_transfer(transfer_id: str, who: Who, request: Request) -> Any:
+        transfer = await seen_transfer(who, request, transfer_id, "to")
+        actor = "ditp" if who.role == Role.ditp else f"body:{who.body}"
+        try:
+            transfer = await asyncio.to_thread(transfers.accept, transfer_id, by=actor, on=paris_today())
+        except AlreadyDecided as exc:
+            if exc.transfer.status != TransferStatus.accepted:
+                raise transfer_problem(exc) from None
+            transfer = exc.transfer  # accepted already (by this replica or another): apply it, once
+        except NotAuthorised as exc:
+            raise transfer_problem(exc) from None
+        return {"transfer": transfer.model_dump(mode="json"), "applied": await apply_transfer(transfer, actor)}
+
+    @app.post("/transfers/{transfer_id}/refuse", tags=["transfers"], response_model=BodyTransfer)
+    async def refuse_transfer(transfer_id: str, who: Who, request: Request) -> BodyTransfer:
+        await seen_transfer(who, request, transfer_id, "to")
+        try:
+            return await asyncio.to_thread(transfers.refuse, transfer_id,
+                                           by="ditp" if who.role == Role.ditp else f"body:{who.body}")
+        except AlreadyDecided as exc:
+            raise transfer_problem(exc) from None
+
+    @app.post("/transfers/{transfer_id}/cancel", tags=["transfers"], response_model=BodyTransfer)
+    async def cancel_transfer(transfer_id: str, who: Who, request: Request) -> BodyTransfer:
+        await seen_transfer(who, request, transfer_id, "from")
+        try:
+            return await asyncio.to_thread(transfers.cancel, transfer_id,
+                                           by="ditp" if who.role == Role.ditp else f"body:{who.body}")
+        except AlreadyDecided as exc:
+            raise transfer_problem(exc) from None
+
     # ------------------------------------------------------------------ public
     @app.get("/public/labels", tags=["public"], summary="Labelled services (suspended ones flagged)")
     async def public_labels() -> list[dict[str, Any]]:
@@ -258,6 +340,17 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         if event.type == "rules_edition_change":
             raise refuse(who, request, "a cycle changes rules edition through POST /cycles/{id}/edition (DITP)")
         await own_cycle(who, request, candidate_id, act=True)
+        if event.type == "renewal" and event.certification_body not in (None, who.body):
+            # Handing the candidacy to another body: recorded, pending that body's acceptance (door 1).
+            try:
+                transfer = await asyncio.to_thread(
+                    transfers.request, candidate_id, str(who.body), event.certification_body,
+                    event.model_dump(mode="json"), by=f"body:{who.body}", on=paris_today())
+            except (NotAuthorised, TransferConflict, ValueError) as exc:
+                raise transfer_problem(exc) from None
+            return JSONResponse(status_code=202, content={
+                "transfer": transfer.model_dump(mode="json"),
+                "detail": f"waiting for {transfer.to_body}'s acceptance: POST /transfers/{transfer.id}/accept"})
         return await engine.send_event(await temporal(), candidate_id, event, idempotency_key, actor=f"body:{who.body}")
 
     @app.get("/cycles/{candidate_id}", tags=["cycles"], response_model=CycleView)
@@ -426,7 +519,7 @@ def _plain(error: Any, body: Any) -> dict[str, str]:
 def default_app() -> FastAPI:
     """The app `spplus serve` and `worker.py --api` run: the configured Temporal, the data folder's tokens."""
     settings = Settings.from_env()
-    return create_app(lambda: engine.connect(settings), TokenStore(settings.data_dir / "tokens.json"), settings)
+    return create_app(lambda: engine.connect(settings), TokenStore.from_settings(settings), settings)
 
 
 __all__ = ["create_app", "default_app", "Principal", "Problem", "date"]

