@@ -8,7 +8,7 @@ import io
 from spplus.client import PUBLIC_LIST_COLUMNS, rows_to_csv
 
 from .conftest import local_today
-from .test_api import api, auth, started  # noqa: F401  (the API fixture)
+from .test_api import api, auth, candidate_json, started  # noqa: F401  (the API fixture)
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
@@ -149,3 +149,50 @@ async def test_a_body_change_at_renewal_waits_for_the_receiving_bodys_acceptance
             break
     assert view.json()["candidate"]["certification_body"] == "oc-beta" and view.json()["phase"] == "renewing"
     assert (await api.get(f"/cycles/{cid}", headers=auth(api, "alpha"))).status_code == 404
+
+
+async def test_another_bodys_token_learns_nothing_and_changes_nothing_on_any_route(api):
+    """Issue 11, Done when: oc-beta's token on every route of the OpenAPI document, with oc-alpha's ids in
+    every path and query parameter, gets no 2xx that names them, and oc-alpha's cycles do not change."""
+    import uuid
+
+    from .steps import one_day_cycle
+
+    cid = await started(api, "alpha")
+    for event in one_day_cycle(local_today().isoformat())[:3]:
+        await api.post(f"/cycles/{cid}/events", json=event, headers=auth(api, "alpha"))
+    central = {"id": f"cnaf-{uuid.uuid4().hex[:8]}", "name": "Caisse", "certification_body": "oc-alpha",
+               "contract_signed": local_today().isoformat(), "local_services": [{"id": f"caf-{uuid.uuid4().hex[:6]}", "name": "CAF"}]}
+    assert (await api.post("/central", json=central, headers=auth(api, "alpha"))).status_code == 201
+    before = (await api.get(f"/cycles/{cid}/timeline", headers=auth(api, "alpha"))).json()
+    ids = {"candidate_id": cid, "central_id": central["id"], "transfer_id": "1"}
+    bodies = {"self_assessment": {"type": "self_assessment", "done_on": local_today().isoformat()}}
+    document = (await api.get("/openapi.json")).json()
+    tried = 0
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            url = path.format(**{k: v for k, v in ids.items() if "{" + k + "}" in path})
+            params = {p["name"]: "oc-alpha" if p["name"] == "body" else cid
+                      for p in operation.get("parameters", []) if p["in"] == "query" and p["name"] not in ("page_size", "page_token", "due_within")}
+            json_body = None
+            if "requestBody" in operation:
+                json_body = bodies["self_assessment"] if "events" in path else (
+                    {**central, "certification_body": "oc-alpha"} if path == "/central" else
+                    {"edition": "2025.12", "reason": "x"} if path.endswith("/edition") else
+                    {"files": {}} if path == "/rules/editions" else candidate_json("oc-alpha") | {"id": cid})
+            answer = await api.request(method.upper(), url, params=params, json=json_body, headers=auth(api, "beta"))
+            tried += 1
+            if path in ("/public/labels", "/public/labels.csv", "/openapi.json") or url == "/transfers":
+                assert answer.status_code == 200
+                continue
+            if (path == "/cycles" and method == "get" and "body" not in params) or path == "/agenda.ics":
+                assert answer.status_code == 200 and cid not in answer.text  # its own list, nothing of oc-alpha's
+                continue
+            assert answer.status_code in (401, 403, 404, 409, 422), (method, url, answer.status_code, answer.text[:200])
+            # Whatever the refusal, it tells nothing of where oc-alpha's cycle stands (it only echoes what was sent).
+            for secret in ("preparation", "opening", "self-assessment done", "new application"):
+                assert secret not in answer.text, (method, url, answer.text[:200])
+    assert tried >= 15
+    after = (await api.get(f"/cycles/{cid}/timeline", headers=auth(api, "alpha"))).json()
+    assert after == before
+    assert (await api.get(f"/central/{central['id']}", headers=auth(api, "alpha"))).status_code in (200, 503)
