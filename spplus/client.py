@@ -120,6 +120,43 @@ def _refuse_unfit_candidacy(candidacy: Any, edition: str | None) -> Any:
     return rules
 
 
+async def import_candidacy(client: Client, plan: Any, raw: bytes, task_queue: str, actor: str = "import",
+                           until: date | None = None) -> WorkflowHandle[Any, Any]:
+    """Start the cycle of a candidacy already under way (issue 12): its facts replayed by the pure core, each on
+    its own day, up to the territory's today; the workflow then goes on from that state.
+
+    ``plan`` is a :class:`~spplus.lifecycle.importing.CycleImport`, ``raw`` the file as received (its SHA-256
+    goes on the timeline). Raises :class:`EngineError`: ``invalid`` with ``field`` ``facts.<n>.…`` for a fact the
+    rules refuse, ``conflict`` when the candidate already has a cycle.
+    """
+    from workflows.cycle import LabelCycleWorkflow
+
+    from .holiday_source import working_calendar
+    from .lifecycle.importing import ImportRefused, digest_of, replay_import
+    from .lifecycle.messages import CycleStart
+
+    candidate = plan.candidate
+    rules = _refuse_unfit_candidacy(candidate, None)
+    now = datetime.now(timezone.utc)
+    opened = plan.opened_on or candidate.contract_signed
+    calendar = working_calendar(rules, candidate.territory, min(opened, now.date()).year - 1, now.year + 5, now.date())
+    today = until or calendar.local_date(now)
+    try:
+        state = replay_import(plan, rules, calendar, today, digest_of(raw), actor=actor)
+    except ImportRefused as exc:
+        where = f"facts.{exc.index}" if exc.index is not None else None
+        field = ".".join(p for p in (where, exc.field) if p) or None
+        raise EngineError(f"{where + ': ' if where else ''}{exc.message}", field, "invalid") from None
+    try:
+        return await client.start_workflow(
+            LabelCycleWorkflow.run, CycleStart(state=state, actor=actor), id=cycle_id(candidate.id), task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE, search_attributes=initial_search_attributes(candidate),
+        )
+    except WorkflowAlreadyStartedError:
+        owner = await cycle_owner(client, candidate.id)
+        raise EngineError(f"{candidate.id} already has a cycle under way", "candidate.id", "conflict", owner) from None
+
+
 async def send_event(client: Client, candidate_id: str, event: dict[str, Any] | BaseModel, event_id: str | None = None,
                      actor: str = "certification-body") -> Any:
     """Send one event; the same ``event_id`` sent twice is applied once (Temporal update id)."""

@@ -26,6 +26,7 @@ from .. import client as engine
 from ..lifecycle import Candidate
 from ..lifecycle.events import CycleEvent
 from ..lifecycle.state import TimelineEntry
+from ..lifecycle.importing import CycleImport
 from ..lifecycle.views import CycleView
 from ..network.events import CentralCandidate, CentralEvent
 from ..network.messages import CentralView, label_table
@@ -333,6 +334,23 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
                 raise Problem(409, "Conflict", f"the id {candidate.id} is taken; choose another", "id") from None
             raise
         return StartedCycle(workflow_id=handle.id, candidate=candidate.id)
+
+    @app.post("/cycles:import", status_code=201, tags=["cycles"], response_model=StartedCycle)
+    async def import_cycle(plan: CycleImport, who: Who, request: Request) -> StartedCycle:
+        """A candidacy already under way and its dated facts, replayed through the same checks, each on its
+        own day: the cycle ends where it would be had it run from the start (a fact the rules refuse names
+        its place, ``facts.<n>``). Its timeline says it was imported, with the SHA-256 of this request's body."""
+        require(who, request, Role.body)
+        if plan.candidate.certification_body != who.body:
+            raise refuse(who, request, f"{who.body} imports its own candidacies, not {plan.candidate.certification_body}'s")
+        raw = await request.body()
+        try:
+            handle = await engine.import_candidacy(await temporal(), plan, raw, settings.task_queue, actor=f"import:body:{who.body}")
+        except engine.EngineError as exc:
+            if exc.kind == "conflict" and exc.owner != who.body:
+                raise Problem(409, "Conflict", f"the id {plan.candidate.id} is taken; choose another", "candidate.id") from None
+            raise
+        return StartedCycle(workflow_id=handle.id, candidate=plan.candidate.id)
 
     @app.post("/cycles/{candidate_id}/events", tags=["cycles"])
     async def send_event(candidate_id: str, event: CycleEvent, who: Who, request: Request,
