@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.temporal_cycles.conftest import local_today
 from spplus import client as engine
 from spplus.lifecycle import Candidate
 from spplus.settings import PROJECT_ROOT, Settings
@@ -59,6 +60,7 @@ class Engine:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=60)
+        assert self.process.returncode == 0  # an orderly stop (tests/test_processes.py tries every kind)
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def engine_process(tmp_path: Path):
 
 async def test_stopping_and_restarting_the_engine_loses_nothing(engine_process: Engine) -> None:
     engine_process.start()
-    today = datetime.now(timezone.utc).date()
+    today = local_today()  # the Paris date: metropolitan cycles count days there
     candidate = Candidate(id="mairie-restart", name="Mairie", sites=[{"id": "hdv", "name": "Hôtel de ville"}],
                           agents_in_contact=12, certification_body="oc-test", contract_signed=today)
     client = await engine.connect(engine_process.settings)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.temporal_cycles.conftest import local_today
 from spplus import client as engine
 from spplus import search_attributes
 from spplus.lifecycle import Candidate
@@ -91,7 +92,7 @@ async def test_a_killed_worker_loses_no_cycle_and_changes_no_result(server) -> N
     client = await engine.connect(settings)
     worker = Worker(address, data)
     worker.start()
-    today = datetime.now(timezone.utc).date()
+    today = local_today()  # the Paris date: metropolitan cycles count days there
     steps = one_day_cycle(today.isoformat())
 
     def candidate(name: str) -> Candidate:
