@@ -289,11 +289,15 @@ class CycleListing(BaseModel):
     label_expiry: datetime | None
     rules_edition: str | None
     status: str
+    breaches: int | None = None  # None for a cycle that has not published it yet (opened before 0.3.0, not woken since)
+    overdue: int | None = None  # deadlines missed and still not done
 
 
 def list_query(phase: str | None = None, body: str | None = None, status: str | None = None,
-               due_before: date | None = None, edition: str | None = None, running_only: bool = True) -> str:
-    """A visibility query from the usual filters ('what is due this week', 'every suspended label')."""
+               due_before: date | None = None, edition: str | None = None, running_only: bool = True,
+               overdue: bool = False, with_breaches: bool = False) -> str:
+    """A visibility query from the usual filters ('what is due this week', 'every suspended label', 'what is
+    overdue', 'cycles with breaches')."""
     clauses = ["WorkflowType IN ('LabelCycle', 'CentralLabelCycle')"]
     if running_only:
         clauses.append("ExecutionStatus = 'Running'")
@@ -303,6 +307,10 @@ def list_query(phase: str | None = None, body: str | None = None, status: str | 
     if due_before:
         stamp = datetime.combine(due_before, time.max, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         clauses.append(f"{sa.NEXT_DEADLINE.name} <= '{stamp}'")
+    if overdue:
+        clauses.append(f"{sa.OVERDUE.name} > 0")
+    if with_breaches:
+        clauses.append(f"{sa.BREACHES.name} > 0")
     return " AND ".join(clauses)
 
 
@@ -316,7 +324,7 @@ def _listing(execution: Any) -> CycleListing:
         workflow_id=execution.id, candidate=attrs.get(sa.CANDIDATE), certification_body=attrs.get(sa.CERTIFICATION_BODY),
         phase=attrs.get(sa.PHASE), label_status=attrs.get(sa.LABEL_STATUS), tier=attrs.get(sa.TIER),
         next_deadline=attrs.get(sa.NEXT_DEADLINE), label_expiry=attrs.get(sa.LABEL_EXPIRY),
-        rules_edition=attrs.get(sa.RULES_EDITION),
+        rules_edition=attrs.get(sa.RULES_EDITION), breaches=attrs.get(sa.BREACHES), overdue=attrs.get(sa.OVERDUE),
         status=execution.status.name if execution.status else WorkflowExecutionStatus.RUNNING.name,
     )
 

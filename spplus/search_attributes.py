@@ -1,6 +1,6 @@
 """The custom search attributes a cycle keeps up to date, so that lists are one visibility query.
 
-Within PostgreSQL's per-namespace limits (10 Keyword, 3 Datetime, 3 Int): 6 Keyword, 2 Datetime.
+Within PostgreSQL's per-namespace limits (10 Keyword, 3 Datetime, 3 Int): 6 Keyword, 2 Datetime, 2 Int.
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ TIER = SearchAttributeKey.for_keyword("SpTier")
 RULES_EDITION = SearchAttributeKey.for_keyword("SpRulesEdition")
 NEXT_DEADLINE = SearchAttributeKey.for_datetime("SpNextDeadline")
 LABEL_EXPIRY = SearchAttributeKey.for_datetime("SpLabelExpiry")
+# Operators' lists (since 0.3.0): breaches recorded in the cycle, and deadlines missed and still not done.
+BREACHES = SearchAttributeKey.for_int("SpBreaches")
+OVERDUE = SearchAttributeKey.for_int("SpOverdue")
 
-ALL = [CANDIDATE, CERTIFICATION_BODY, PHASE, LABEL_STATUS, TIER, RULES_EDITION, NEXT_DEADLINE, LABEL_EXPIRY]
+ALL = [CANDIDATE, CERTIFICATION_BODY, PHASE, LABEL_STATUS, TIER, RULES_EDITION, NEXT_DEADLINE, LABEL_EXPIRY, BREACHES, OVERDUE]
 
 
 def initial_search_attributes(candidacy: Any) -> TypedSearchAttributes:

@@ -186,6 +186,7 @@ class CentralCycleWorkflow:
             label_status=state.label_status.value, tier=state.attestation.tier if state.attestation else None,
             edition=state.edition, next_deadline=min(due) if due else None,
             expiry=state.attestation.expires if state.attestation else None,
+            breaches=state.breaches, overdue=sum(1 for d in state.deadlines.values() if d.status.value == "missed"),
         )
 
 

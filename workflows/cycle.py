@@ -42,6 +42,10 @@ with workflow.unsafe.imports_passed_through():
 
 # Patch id: a key reused for another event, met by the handler, is refused (since 0.3.0).
 REFUSE_REUSED_KEY = "refuse-a-key-reused-for-another-event"
+# Patch id: a cycle opened since issue 12 judges a deadline already past when a late fact sets it at
+# once, and closes every reminder when what it reminds of happens or stops being possible. The pure
+# core cannot call `patched`: the answer is kept in the state (`behaviour`), decided when the cycle opens.
+LATE_FACTS = "late-facts-and-reminders-that-close"
 
 
 @workflow.defn(name="LabelCycle")
@@ -102,7 +106,10 @@ class LabelCycleWorkflow:
         opened_on = today(calendar, self._local_days)
         workflow.logger.info("cycle opened", extra={"candidate": candidate.id, "certification_body": candidate.certification_body,
                                                     "edition": rules.edition_id})
-        return start.open(rules, calendar, opened_on)
+        state = start.open(rules, calendar, opened_on)
+        if not workflow.patched(LATE_FACTS):
+            state.behaviour = 0  # opened before the patch: its history replays as it ran
+        return state
 
     # ------------------------------------------------------------------ events
     @workflow.update
@@ -194,4 +201,5 @@ class LabelCycleWorkflow:
             candidate=state.candidate.id, body=state.candidate.certification_body, phase=state.phase.value,
             label_status=state.label_status.value, tier=state.attestation.tier if held else None, edition=state.edition,
             next_deadline=min(due) if due else None, expiry=state.attestation.expires if state.attestation else None,
+            breaches=state.breaches, overdue=sum(1 for d in state.deadlines.values() if d.status.value == "missed"),
         )

@@ -19,6 +19,10 @@ with workflow.unsafe.imports_passed_through():
 LOCAL_DAYS = "today-is-the-territory-date-and-days-begin-at-its-midnight"
 
 
+# Patch id: cycles publish their breach count and missed deadlines, for operators' lists (since 0.3.0).
+OPERATOR_LISTS = "publish-breaches-and-overdue-for-operators"
+
+
 def midnight(day: date) -> datetime:
     """Midnight UTC of ``day``: when a day began for cycles before :data:`LOCAL_DAYS` (and for search attributes)."""
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
@@ -48,15 +52,19 @@ class SearchAttributes:
         self._published: dict[str, object] = {}
 
     def publish(self, *, candidate: str, body: str, phase: str, label_status: str, tier: str | None, edition: str,
-                next_deadline: date | None, expiry: date | None) -> None:
+                next_deadline: date | None, expiry: date | None, breaches: int = 0, overdue: int = 0) -> None:
         wanted: dict[str, object] = {
             sa.CANDIDATE.name: candidate, sa.CERTIFICATION_BODY.name: body, sa.PHASE.name: phase,
             sa.LABEL_STATUS.name: label_status, sa.TIER.name: tier, sa.RULES_EDITION.name: edition,
             sa.NEXT_DEADLINE.name: midnight(next_deadline) if next_deadline else None,
             sa.LABEL_EXPIRY.name: midnight(expiry) if expiry else None,
         }
+        if workflow.patched(OPERATOR_LISTS):
+            wanted[sa.BREACHES.name], wanted[sa.OVERDUE.name] = breaches, overdue
         updates = []
         for key in sa.ALL:
+            if key.name not in wanted:
+                continue  # a run from before OPERATOR_LISTS upserts what it did then
             value = wanted[key.name]
             if self._published.get(key.name, "<unset>") == value:
                 continue

@@ -384,6 +384,8 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     async def list_cycles(who: Who, request: Request, phase: str | None = None, status: str | None = None,
                           body: str | None = None, edition: str | None = None,
                           due_within: Annotated[int | None, Query(ge=0, le=3650)] = None,
+                          overdue: Annotated[bool, Query(description="Only cycles with a deadline missed and still not done.")] = False,
+                          with_breaches: Annotated[bool, Query(description="Only cycles with a breach recorded.")] = False,
                           page_size: Annotated[int, Query(ge=1, le=500)] = 50, page_token: str | None = None) -> CyclePage:
         require(who, request, Role.body, Role.ditp, Role.operator)
         if who.role == Role.body:
@@ -391,7 +393,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
                 raise refuse(who, request, f"{who.body} lists its own candidacies only")
             body = who.body
         due = datetime.now(timezone.utc).date() + timedelta(days=due_within) if due_within is not None else None
-        query = engine.list_query(phase, body, status, due, edition)
+        query = engine.list_query(phase, body, status, due, edition, overdue=overdue, with_breaches=with_breaches)
         token = read_page_token(page_token, query) if page_token else None
         try:
             items, next_token = await engine.list_cycles_page(await temporal(), query, page_size, token)

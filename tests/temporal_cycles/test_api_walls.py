@@ -196,3 +196,27 @@ async def test_another_bodys_token_learns_nothing_and_changes_nothing_on_any_rou
     after = (await api.get(f"/cycles/{cid}/timeline", headers=auth(api, "alpha"))).json()
     assert after == before
     assert (await api.get(f"/central/{central['id']}", headers=auth(api, "alpha"))).status_code in (200, 503)
+
+
+async def test_operators_list_what_is_overdue_and_the_cycles_with_breaches(api):
+    """Issue 12, operators: a missed dossier (§3.5.1: a month before the visit) is a breach and overdue."""
+    import asyncio
+    from datetime import timedelta
+
+    late = await started(api, "alpha")
+    on_time = await started(api, "alpha")
+    visit = local_today() + timedelta(days=20)  # the dossier was due 30 days before: already missed
+    dates = {"type": "audit_dates", "visit_start": visit.isoformat(), "visit_end": visit.isoformat(), "sites": ["hdv"]}
+    assert (await api.post(f"/cycles/{late}/events", json=dates, headers=auth(api, "alpha"))).status_code == 200
+    for _ in range(100):
+        listed = (await api.get("/cycles", params={"overdue": "true"}, headers=auth(api, "operator"))).json()["items"]
+        if any(i["candidate"] == late for i in listed):
+            break
+        await asyncio.sleep(0.1)
+    overdue = {i["candidate"]: i for i in listed}
+    assert late in overdue and on_time not in overdue
+    assert overdue[late]["overdue"] >= 1 and overdue[late]["breaches"] >= 1
+    breaches = (await api.get("/cycles", params={"with_breaches": "true"}, headers=auth(api, "alpha"))).json()["items"]
+    assert late in {i["candidate"] for i in breaches} and on_time not in {i["candidate"] for i in breaches}
+    theirs = (await api.get("/cycles", params={"with_breaches": "true"}, headers=auth(api, "beta"))).json()["items"]
+    assert late not in {i["candidate"] for i in theirs}  # a body's lists stay its own

@@ -171,16 +171,22 @@ PAGE_SIZE = 500  # the API's largest page
 @click.option("--status", type=click.Choice(label_statuses()), help="Label status.")
 @click.option("--edition", help="Rules edition the cycles run on.")
 @click.option("--due-within", type=click.IntRange(min=0, max=3650), help="Next deadline within N days from today.")
+@click.option("--overdue", is_flag=True, help="Only cycles with a deadline missed and still not done.")
+@click.option("--with-breaches", is_flag=True, help="Only cycles with a breach recorded.")
 @json_option
 def cycle_list(phase: str | None, body: str | None, status: str | None, edition: str | None,
-               due_within: int | None, as_json: bool) -> None:
-    """List running cycles by phase, body, label status, rules edition or due date.
+               due_within: int | None, overdue: bool, with_breaches: bool, as_json: bool) -> None:
+    """List running cycles by phase, body, label status, rules edition, due date, overdue or with breaches.
 
     For a certification body (its own candidacies), the DITP and operators (every cycle).
     """
     items: list[dict[str, Any]] = []
     params: dict[str, Any] = {"phase": phase, "body": body, "status": status, "edition": edition,
                               "due_within": due_within, "page_size": PAGE_SIZE}
+    if overdue:
+        params["overdue"] = "true"
+    if with_breaches:
+        params["with_breaches"] = "true"
     with Api() as api:
         while True:
             page = api.get("/cycles", params)
@@ -194,7 +200,8 @@ def cycle_list(phase: str | None, body: str | None, status: str | None, edition:
 
     human = "\n".join(
         f"{i['candidate'] or i['workflow_id']:<28} {i['phase'] or '—':<12} {i['label_status'] or '—':<10} {i['tier'] or '—':<7} "
-        f"next {day(i['next_deadline']):<10} {i['certification_body'] or ''} [{i['rules_edition'] or ''}]"
+        f"next {day(i['next_deadline']):<10} breaches {i.get('breaches') if i.get('breaches') is not None else '—'}"
+        f"{f', {i['overdue']} overdue' if i.get('overdue') else ''}  {i['certification_body'] or ''} [{i['rules_edition'] or ''}]"
         for i in items
     ) or "no cycle matches"
     emit(items, as_json, human)
