@@ -52,7 +52,10 @@ async def fetch_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
 
 def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
     """The cycle's state after folding every run's history through the pure cycle."""
+    from workflows.cycle import LATE_FACTS
     from workflows.search import LOCAL_DAYS
+
+    from .lifecycle.state import CURRENT_BEHAVIOUR
 
     from .lifecycle.messages import CycleStart
 
@@ -96,11 +99,14 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
                 if _patch(event) == LOCAL_DAYS:
                     local = True
                     today = day_at(now, state.calendar if state is not None else None)
+                if _patch(event) == LATE_FACTS and state is not None:
+                    state.behaviour = CURRENT_BEHAVIOUR  # the cycle opened with this marker just after its pinning
                 # A marker is a command of the task just completed: the cycle opened in that task.
                 pinned = _pinned(event)
                 if pinned is not None and (state is None or start.renewal is not None):
                     opened_on = day_at(now, pinned.calendar)
                     state, start = start.open(pinned.rules, pinned.calendar, opened_on), start.model_copy(update={"renewal": None})
+                    state.behaviour = 0  # until the LATE_FACTS marker says otherwise, as the workflow decides
                     today = opened_on
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED and state is not None:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request
@@ -123,6 +129,7 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
             elif kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
                 if len(opening) == 2 and (state is None or start.renewal is not None):
                     state, start = start.open(*opening, today), start.model_copy(update={"renewal": None})
+                    state.behaviour = 0  # opened before LATE_FACTS existed
                     opening = []
                 elif touched and state is not None:
                     advance(state, today)  # what the workflow's loop does after each wake

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from ..calendar import WorkingCalendar, shift
-from ..deadlines import delay_date, window_dates
+from ..deadlines import age_check, delay_date, window_dates
 from ..idempotency import stamp
 from ..limits import MAX_EVENTS_PER_CYCLE
 from ..rules.models import RuleSet
@@ -22,26 +22,27 @@ from ..perimeter import perimeter_problems
 from ..tiers import propose_tier, tier_rank
 from .checks import proposed_outcome_tier, score_event
 from .common import (
-    ONE_DAY, Notification, audit_key, cancel, close_deadline, known_ids, log, recipients, set_deadline, tier_label,
+    ONE_DAY, Notification, audit_key, cancel, close_deadline, fulfil, known_ids, log, recipients, set_deadline, tier_label,
 )
 from .events import (
     ActionPlan, Appeal, AppealDecision, AuditDates, AuditKind, AuditPlan, Candidate, ComplementsRequested, Decision,
     Dossier, Envelope, Observations, PerimeterExtension, RenewalRequested, Report, SelfAssessment, Suspension, SuspensionLifted, SurveyResults, Visit,
     Withdrawal,
 )
-from .state import Attestation, AuditRecord, CycleState, DeadlineKind, DeadlineStatus, LabelStatus, Phase
+from .state import CURRENT_BEHAVIOUR, Attestation, AuditRecord, CycleState, DeadlineKind, DeadlineStatus, LabelStatus, Phase
 
 LABEL_DEADLINES = (
     "label.followup_preparation", "label.followup_window_opens", "label.followup_target",
     "label.followup_window_closes", "label.renewal_invitation", "label.action_plan",
 )
+FOLLOWUP_REMINDERS = ("label.followup_preparation", "label.followup_window_opens", "label.followup_target")
 
 
 def open_cycle(candidate: Candidate, rules: RuleSet, calendar: WorkingCalendar, today: date,
                previous: CycleState | None = None, actor: str = "certification-body") -> CycleState:
     """A new cycle, or the next one after a renewal request (carrying the label that still holds)."""
     if previous is None:
-        state = CycleState(candidate=candidate, rules=rules, calendar=calendar)
+        state = CycleState(candidate=candidate, rules=rules, calendar=calendar, behaviour=CURRENT_BEHAVIOUR)
         log(state, today, candidate.contract_signed, "candidacy_opened",
             f"candidacy of {candidate.name} with {candidate.certification_body}, contract signed {candidate.contract_signed.isoformat()}",
             actor=actor, territory=candidate.territory, sites=known_ids(candidate.sites))
@@ -58,7 +59,7 @@ def open_cycle(candidate: Candidate, rules: RuleSet, calendar: WorkingCalendar, 
             phase=Phase.renewing, label_status=previous.label_status, attestation=previous.attestation,
             previous_attestation=previous.previous_attestation, self_assessments=previous.self_assessments[-MAX_EVENTS_PER_CYCLE:],
             surveys=previous.surveys, deadlines=carried, applied_events=_recent(previous.applied_events),
-            pending_extension=previous.pending_extension, independent=previous.independent,
+            pending_extension=previous.pending_extension, independent=previous.independent, behaviour=CURRENT_BEHAVIOUR,
         )
         log(state, today, today, "renewal_started",
             f"renewal cycle {state.cycle_number} with {candidate.certification_body}; the current label holds until "
@@ -80,8 +81,17 @@ def apply(state: CycleState, envelope: Envelope, today: date) -> list[Notificati
         return []
     notes: list[Notification] = []
     event = envelope.event
+    before = dict(state.deadlines)
     _APPLY[type(event)](state, event, today, envelope, notes)
     state.applied_events[envelope.event_id] = stamp(envelope)
+    if state.closes_reminders:
+        # A fact recorded late may set a deadline whose due date is already past: it is judged at once
+        # (a breach, withdrawn if the answering fact turns out to be on time), a reminder sent at once.
+        fresh = {key for key, deadline in state.deadlines.items() if before.get(key) is not deadline}
+        if fresh:
+            from .days import advance  # days imports this module
+
+            notes += advance(state, today, keys=fresh)
     return notes
 
 
@@ -92,7 +102,43 @@ def _entry(state: CycleState, today: date, envelope: Envelope, on: date, summary
 def _self_assessment(state: CycleState, event: SelfAssessment, today: date, env: Envelope, notes: list[Notification]) -> None:
     state.self_assessments.append(event.done_on)
     result = f", global result {event.global_result}/100" if event.global_result is not None else ""
-    _entry(state, today, env, event.done_on, f"self-assessment done on {event.done_on.isoformat()}{result}")
+    use, data = self_assessment_in_use(state, event.done_on)
+    _entry(state, today, env, event.done_on, f"self-assessment done on {event.done_on.isoformat()}{result}; {use}", **data)
+
+
+def self_assessment_in_use(state: CycleState, done_on: date) -> tuple[str, dict[str, Any]]:
+    """Which self-assessment the next audit uses once one dated ``done_on`` is recorded: the latest on or
+    before its visit, if within the rules' limit (§3.1, §3.5.1 « réalisé dans les 12 mois précédant la date
+    d'audit »; deadlines.self_assessment_max_age)."""
+    audit = state.current_audit
+    if audit is not None and audit.scores is None:
+        visit = audit.visit_start
+        before = [d for d in state.self_assessments if d <= visit]
+        used = max(before) if before else None
+        data: dict[str, Any] = {"next_audit": visit.isoformat(), "in_use": used.isoformat() if used else None,
+                                "used_by_next_audit": used == done_on}
+        if used is None or done_on > visit:
+            which = f"the one of {used.isoformat()}" if used else "none recorded yet: one dated on or before it is needed"
+            return f"dated after the visit of {visit.isoformat()}, so not the one that audit uses ({which})", data
+        check_ = age_check(state.rules, "self_assessment_max_age", used, visit, "the self-assessment")
+        data["within_limit"] = check_.ok
+        if used != done_on:
+            return f"the audit of {visit.isoformat()} uses the later one of {used.isoformat()}", data
+        if not check_.ok:
+            return f"the latest before the audit of {visit.isoformat()}, but {check_.message} ({check_.limit.reference})", data
+        return (f"the one the audit of {visit.isoformat()} uses: the latest on or before its visit, within the limit "
+                f"({check_.limit.explanation}, {check_.limit.reference})"), data
+    latest = max(state.self_assessments)
+    if latest != done_on:
+        return (f"the next audit uses the later one of {latest.isoformat()}",
+                {"next_audit": None, "in_use": latest.isoformat(), "used_by_next_audit": False})
+    rule = state.rules.deadlines.self_assessment_max_age.at(done_on)
+    until = shift(done_on, rule.amount, rule.unit, backwards=False)
+    if not rule.inclusive:
+        until -= ONE_DAY
+    return (f"the latest: the one the next audit uses, if its visit starts by {until.isoformat()} "
+            f"({rule.amount} {rule.unit.value} at most, deadlines.self_assessment_max_age)",
+            {"next_audit": None, "in_use": done_on.isoformat(), "used_by_next_audit": True, "covers_visits_until": until.isoformat()})
 
 
 def _survey(state: CycleState, event: SurveyResults, today: date, env: Envelope, notes: list[Notification]) -> None:
@@ -103,22 +149,45 @@ def _survey(state: CycleState, event: SurveyResults, today: date, env: Envelope,
                f"the campaign closed on {latest.at.isoformat()} is more recent and stays the one that counts")
         return
     state.surveys[event.kind] = result
-    initial = next((a for a in state.audits if a.kind == AuditKind.initial and a.decided_on), None)
-    if not state.independent and initial is not None and all(
-        k in state.surveys and state.surveys[k].at > initial.visit_end for k in ("user", "agent")
-    ):
-        close_deadline(state, today, "network.local_surveys", event.closed_on, notes)
     note = f"{result.note:.2f}" if result.note is not None else "—"
     status = "valid" if result.valid else "not valid: " + "; ".join(result.reasons)
     _entry(state, today, env, event.closed_on,
            f"{event.kind} survey closed on {event.closed_on.isoformat()}: note {note}/100, {result.admissible} admissible of {event.solicited} solicited, {status}",
            note=str(result.note), admissible=result.admissible, valid=result.valid)
+    initial = next((a for a in state.audits if a.kind == AuditKind.initial and a.decided_on), None)
+    if not state.independent and initial is not None and all(
+        k in state.surveys and state.surveys[k].at > initial.visit_end for k in ("user", "agent")
+    ):
+        close_deadline(state, today, "network.local_surveys", event.closed_on, notes)
+    if state.closes_reminders:
+        if latest is not None and latest.at < result.at:  # a new campaign: what the reminder was about (§3.4, note)
+            fulfil(state, today, f"survey.{event.kind}.new_campaign", event.closed_on, f"a new {event.kind} survey campaign closed")
+        _surveys_launched(state, today)
     bronze = state.rules.tiers.tiers.at(event.closed_on)[0]
     floor = bronze.user_survey if event.kind == SurveyKind.user else bronze.agent_survey
     if not result.valid or result.note is None or result.note < floor:
         computed = delay_date(state.rules, "new_survey_campaign", event.closed_on, state.calendar)
         set_deadline(state, today, f"survey.{event.kind}.new_campaign", DeadlineKind.reminder, computed,
-                     f"a new {event.kind} survey campaign may be asked for (results cannot reach {bronze.label}: at least {floor} needed)")
+                     f"a new {event.kind} survey campaign may be asked for (results cannot reach {bronze.label}: at least {floor} needed)",
+                     on=event.closed_on)
+
+
+def _surveys_launched(state: CycleState, today: date) -> None:
+    """Both surveys usable by the initial audit under way are recorded: the reminder to launch them closes (§3.4)."""
+    audit = state.current_audit
+    if audit is None or audit.kind != AuditKind.initial:
+        return
+    key = audit_key(audit, "survey_launch_recommended")
+    reminder = state.deadlines.get(key)
+    if reminder is None or reminder.status != DeadlineStatus.open:
+        return
+    closed: list[date] = []
+    for kind in ("user", "agent"):
+        result = state.surveys.get(kind)
+        if result is None or not age_check(state.rules, "survey_max_age", result.at, audit.visit_start, kind).ok:
+            return  # not recorded yet, or too old for this audit (a previous cycle's): still to launch
+        closed.append(result.at)
+    fulfil(state, today, key, max(closed), "both surveys recorded, the latest closed")
 
 
 def _audit_dates(state: CycleState, event: AuditDates, today: date, env: Envelope, notes: list[Notification]) -> None:
@@ -136,9 +205,16 @@ def _audit_dates(state: CycleState, event: AuditDates, today: date, env: Envelop
         audit = AuditRecord(number=len(state.audits) + 1, kind=event.audit, visit_start=event.visit_start,
                             visit_end=event.visit_end, sites=list(event.sites))
         state.audits.append(audit)
-        _entry(state, today, env, today, f"{event.audit.value} audit {audit.number} set: visit {event.visit_start.isoformat()}–{event.visit_end.isoformat()}, sites {', '.join(event.sites)}")
+        # Dates entered after the visit began were agreed by then at the latest: the entry is dated so.
+        agreed = min(today, event.visit_start)
+        late = f" (entered on {today.isoformat()}, after the visit began)" if agreed < today else ""
+        _entry(state, today, env, agreed, f"{event.audit.value} audit {audit.number} set: visit {event.visit_start.isoformat()}–"
+               f"{event.visit_end.isoformat()}, sites {', '.join(event.sites)}{late}")
         if event.audit == AuditKind.followup:
             state.phase = Phase.followup
+            if state.closes_reminders:
+                for key in ("label.followup_preparation", "label.followup_window_opens"):
+                    fulfil(state, today, key, agreed, "the follow-up audit was scheduled")
     steps = [("dossier", DeadlineKind.deadline, "the dossier reaches the certification body"),
              ("audit_plan", DeadlineKind.deadline, "the audit plan is sent to the candidate")]
     if audit.kind == AuditKind.initial:
@@ -153,7 +229,9 @@ def _audit_dates(state: CycleState, event: AuditDates, today: date, env: Envelop
         computed = delay_date(state.rules, rule, event.visit_start, state.calendar)
         if kind == DeadlineKind.reminder and computed.date < today:
             continue
-        set_deadline(state, today, key, kind, computed, what)
+        set_deadline(state, today, key, kind, computed, what, on=min(today, event.visit_start))
+    if state.closes_reminders:
+        _surveys_launched(state, today)  # both surveys may be recorded already
 
 
 def _dossier(state: CycleState, event: Dossier, today: date, env: Envelope, notes: list[Notification]) -> None:
@@ -163,14 +241,14 @@ def _dossier(state: CycleState, event: Dossier, today: date, env: Envelope, note
     first = audit.dossier_received is None
     received = set(event.contents) | (set() if first else set(required) - set(audit.dossier_missing))
     audit.dossier_missing = [item for item in required if item not in received]
+    missing = f"; missing: {', '.join(audit.dossier_missing)} — the body may ask for complements" if audit.dossier_missing else "; complete"
+    _entry(state, today, env, event.received_on,
+           f"{'dossier' if first else 'complements'} received on {event.received_on.isoformat()}{missing}", missing=audit.dossier_missing)
     if first:
         audit.dossier_received = event.received_on
         close_deadline(state, today, audit_key(audit, "dossier"), event.received_on, notes)
     else:
         close_deadline(state, today, audit_key(audit, "complements"), event.received_on, notes)
-    missing = f"; missing: {', '.join(audit.dossier_missing)} — the body may ask for complements" if audit.dossier_missing else "; complete"
-    _entry(state, today, env, event.received_on,
-           f"{'dossier' if first else 'complements'} received on {event.received_on.isoformat()}{missing}", missing=audit.dossier_missing)
 
 
 def _complements(state: CycleState, event: ComplementsRequested, today: date, env: Envelope, notes: list[Notification]) -> None:
@@ -181,15 +259,15 @@ def _complements(state: CycleState, event: ComplementsRequested, today: date, en
     _entry(state, today, env, event.requested_on, f"complements requested: {', '.join(event.items)}")
     computed = delay_date(state.rules, "complements", audit.visit_start, state.calendar)
     set_deadline(state, today, audit_key(audit, "complements"), DeadlineKind.deadline, computed,
-                 "the requested complements reach the body")
+                 "the requested complements reach the body", on=event.requested_on)
 
 
 def _plan(state: CycleState, event: AuditPlan, today: date, env: Envelope, notes: list[Notification]) -> None:
     audit = state.current_audit
     assert audit is not None
     audit.plan_sent, audit.auditors = event.sent_on, list(event.auditors)
-    close_deadline(state, today, audit_key(audit, "audit_plan"), event.sent_on, notes)
     _entry(state, today, env, event.sent_on, f"audit plan sent on {event.sent_on.isoformat()} (auditors: {', '.join(event.auditors)})")
+    close_deadline(state, today, audit_key(audit, "audit_plan"), event.sent_on, notes)
 
 
 def _visit(state: CycleState, event: Visit, today: date, env: Envelope, notes: list[Notification]) -> None:
@@ -199,26 +277,30 @@ def _visit(state: CycleState, event: Visit, today: date, env: Envelope, notes: l
     audit.proposal = propose_tier(state.rules, event.scores, state.survey_note("agent"), state.survey_note("user"), audit.visit_start)
     if state.phase == Phase.preparation:
         state.phase = Phase.audit
-    if audit.kind == AuditKind.followup:
-        close_deadline(state, today, "label.followup_window_closes", audit.visit_start, notes)
-    cancel(state, today, audit_key(audit, "survey_launch_recommended"))
     scores = ", ".join(f"{n}: {s:.2f}" for n, s in audit.proposal.engagement_scores.items())
     _entry(state, today, env, audit.visit_end,
            f"visit {audit.visit_start.isoformat()}–{audit.visit_end.isoformat()} scored ({scores}); the rules give {audit.proposal.tier_label or 'no tier'}",
            proposal=audit.proposal.tier)
+    if audit.kind == AuditKind.followup:
+        close_deadline(state, today, "label.followup_window_closes", audit.visit_start, notes)
+        if state.closes_reminders:
+            for key in FOLLOWUP_REMINDERS:
+                fulfil(state, today, key, audit.visit_start, "the follow-up visit began")
+    cancel(state, today, audit_key(audit, "survey_launch_recommended"), on=audit.visit_start, why="the visit began")
     computed = delay_date(state.rules, "report", audit.visit_end, state.calendar)
-    set_deadline(state, today, audit_key(audit, "report"), DeadlineKind.deadline, computed, "the audit report reaches the candidate")
+    set_deadline(state, today, audit_key(audit, "report"), DeadlineKind.deadline, computed, "the audit report reaches the candidate",
+                 on=audit.visit_end)
 
 
 def _report(state: CycleState, event: Report, today: date, env: Envelope, notes: list[Notification]) -> None:
     audit = state.current_audit
     assert audit is not None
     audit.report_sent, audit.report_received = event.sent_on, event.received_on
-    close_deadline(state, today, audit_key(audit, "report"), event.sent_on, notes)
     _entry(state, today, env, event.received_on, f"report sent on {event.sent_on.isoformat()}, received on {event.received_on.isoformat()}")
+    close_deadline(state, today, audit_key(audit, "report"), event.sent_on, notes)
     computed = delay_date(state.rules, "observations", event.received_on, state.calendar)
     set_deadline(state, today, audit_key(audit, "observations"), DeadlineKind.window, computed,
-                 "the candidate's observations on the report")
+                 "the candidate's observations on the report", on=event.received_on)
     if state.phase == Phase.audit:
         state.phase = Phase.decision
 
@@ -251,12 +333,12 @@ def _decision(state: CycleState, event: Decision, today: date, env: Envelope, no
         _entry(state, today, env, event.decided_on,
                f"label refused{override}; a new application is accepted from {computed.date.isoformat()}", tier=None)
         set_deadline(state, today, "refusal.new_application", DeadlineKind.transition, computed,
-                     "a new application becomes possible")
+                     "a new application becomes possible", on=event.decided_on)
         notes.append(Notification(key=f"decision:{audit.number}", kind="decision", recipients=recipients(state),
                                   subject=f"Label refused; a new application is accepted from {computed.date.isoformat()}"))
         return
     audit.outcome = "labelled"
-    _label(state, event.tier, event.decided_on, today)
+    _label(state, event.tier, event.decided_on, today, notes)
     if state.pending_extension is not None:
         log(state, today, event.decided_on, "perimeter_extended", "the extended perimeter is labelled with the rest: "
             + ", ".join(state.attestation.sites if state.attestation else []))
@@ -269,11 +351,14 @@ def _decision(state: CycleState, event: Decision, today: date, env: Envelope, no
                               subject=f"Labelled {state.attestation.tier_label} until {state.attestation.last_valid_day.isoformat()}"))
 
 
-def _label(state: CycleState, tier: str, decided_on: date, today: date) -> None:
+def _label(state: CycleState, tier: str, decided_on: date, today: date, notes: list[Notification] | None = None) -> None:
     """A new attestation from ``decided_on`` for 3 years, and the dates it starts (§2.3, §3.9.1, §3.10)."""
     if state.attestation is not None:
         state.previous_attestation = state.attestation
-    cancel(state, today, "label.expiry", *LABEL_DEADLINES)
+    cancel(state, today, "label.expiry", *LABEL_DEADLINES, on=decided_on, why="a new label sets its own dates")
+    if state.closes_reminders:
+        cancel(state, today, "survey.user.new_campaign", "survey.agent.new_campaign", on=decided_on,
+               why="the label was obtained; no new campaign is needed for it")
     expiry = delay_date(state.rules, "validity", decided_on, state.calendar, label="expiry")
     state.attestation = Attestation(
         tier=tier, tier_label=tier_label(state, tier, decided_on), valid_from=decided_on, expires=expiry.date,
@@ -286,25 +371,31 @@ def _label(state: CycleState, tier: str, decided_on: date, today: date) -> None:
     else:
         # Labelled through its central service: no follow-up audit of its own, but both surveys within
         # 18 months of the initial audit and a self-assessment every year (§3.9.2, notes).
-        visit = state.audits[-1].visit_start
+        audited = state.audits[-1]
         set_deadline(state, today, "network.local_surveys", DeadlineKind.deadline,
-                     delay_date(state.rules, "network_local_surveys", visit, state.calendar),
-                     "both surveys are run again (checked at the central follow-up)")
+                     delay_date(state.rules, "network_local_surveys", audited.visit_start, state.calendar),
+                     "both surveys are run again (checked at the central follow-up)", on=decided_on)
+        since = [state.surveys[k].at for k in ("user", "agent") if k in state.surveys and state.surveys[k].at > audited.visit_end]
+        if state.closes_reminders and len(since) == 2:  # both already recorded (a decision entered late)
+            close_deadline(state, today, "network.local_surveys", max(since), notes if notes is not None else [])
     anchor_expiry = expiry.date
     invitation = delay_date(state.rules, "renewal_invitation", anchor_expiry, state.calendar)
-    set_deadline(state, today, "label.renewal_invitation", DeadlineKind.reminder, invitation, "invitation to renew the label")
-    set_deadline(state, today, "label.expiry", DeadlineKind.transition, expiry, "the label expires")
+    set_deadline(state, today, "label.renewal_invitation", DeadlineKind.reminder, invitation, "invitation to renew the label",
+                 on=decided_on)
+    set_deadline(state, today, "label.expiry", DeadlineKind.transition, expiry, "the label expires", on=decided_on)
 
 
-def followup_dates(state: CycleState, today: date, decided_on: date, not_before_: date | None = None) -> None:
+def followup_dates(state: CycleState, today: date, decided_on: date, not_before_: date | None = None,
+                   on: date | None = None) -> None:
     """The follow-up audit of an independent local service: prepared at 12 months, held at 18 ± 2 (§3.9.1).
 
     ``not_before_``: when a window already closed by then (a central label withdrawn late), the window
     opens on that date instead, for as long as the rules' window lasts on each side.
     """
+    on = on or decided_on
     set_deadline(state, today, "label.followup_preparation", DeadlineKind.reminder,
                  delay_date(state.rules, "followup_preparation", decided_on, state.calendar),
-                 "prepare the follow-up audit with the certification body")
+                 "prepare the follow-up audit with the certification body", on=on)
     target = delay_date(state.rules, "followup_target", decided_on, state.calendar)
     opens, closes = window_dates(state.rules, "followup_window", target)
     if not_before_ is not None and closes.date < not_before_:
@@ -313,10 +404,10 @@ def followup_dates(state: CycleState, today: date, decided_on: date, not_before_
         target = target.model_copy(update={"date": moved, "explanation": f"{target.explanation}; that window had closed, "
                                            f"so the follow-up is held within {window.amount} {window.unit.value} either side of {moved.isoformat()}"})
         opens, closes = window_dates(state.rules, "followup_window", target)
-    set_deadline(state, today, "label.followup_window_opens", DeadlineKind.reminder, opens, "the follow-up audit window opens")
-    set_deadline(state, today, "label.followup_target", DeadlineKind.reminder, target, "target date of the follow-up audit")
+    set_deadline(state, today, "label.followup_window_opens", DeadlineKind.reminder, opens, "the follow-up audit window opens", on=on)
+    set_deadline(state, today, "label.followup_target", DeadlineKind.reminder, target, "target date of the follow-up audit", on=on)
     set_deadline(state, today, "label.followup_window_closes", DeadlineKind.window_closes, closes,
-                 "the follow-up audit takes place")
+                 "the follow-up audit takes place", on=on)
 
 
 def network_notice(state: CycleState, kind: str, on: date, central: str, today: date) -> list[Notification]:
@@ -333,8 +424,8 @@ def network_notice(state: CycleState, kind: str, on: date, central: str, today: 
                 f"this label, older than {young.limit.explanation.split(' before')[0].replace('less than ', '')}, stands")
             return notes
     state.independent = True
-    cancel(state, today, "network.local_surveys")
-    followup_dates(state, today, state.attestation.valid_from, not_before_=on)
+    cancel(state, today, "network.local_surveys", on=on, why="the label now owes its own follow-up audit")
+    followup_dates(state, today, state.attestation.valid_from, not_before_=on, on=on)
     why = ("the central service was not labelled: the local label stands and owes its own follow-up audit (§3.8.2)"
            if kind == "central_refused" else
            "the central label was withdrawn and this label is less than two years old: it keeps the mark only through its own follow-up audit (§5.3.2)")
@@ -347,12 +438,16 @@ def _followup_outcome(state: CycleState, audit: AuditRecord, event: Decision, to
                       notes: list[Notification], override: str) -> None:
     assert state.attestation is not None
     held = state.attestation.tier
+    if state.closes_reminders:
+        for key in FOLLOWUP_REMINDERS:
+            fulfil(state, today, key, event.decided_on, "the follow-up audit was decided")
     if event.tier is None:
         audit.outcome = "below_minimum"
         state.phase = Phase.action_plan
         computed = delay_date(state.rules, "action_plan", event.decided_on, state.calendar)
         _entry(state, today, env, event.decided_on, f"follow-up below the minimum{override}: an action plan is due by {computed.date.isoformat()}")
-        set_deadline(state, today, "label.action_plan", DeadlineKind.deadline, computed, "the action plan reaches the body")
+        set_deadline(state, today, "label.action_plan", DeadlineKind.deadline, computed, "the action plan reaches the body",
+                     on=event.decided_on)
         notes.append(Notification(key=f"decision:{audit.number}", kind="decision", recipients=recipients(state), due=computed.date,
                                   subject=f"Follow-up below the minimum: send an action plan by {computed.date.isoformat()}"))
         return
@@ -377,10 +472,15 @@ def _followup_outcome(state: CycleState, audit: AuditRecord, event: Decision, to
 
 
 def _action_plan(state: CycleState, event: ActionPlan, today: date, env: Envelope, notes: list[Notification]) -> None:
-    close_deadline(state, today, "label.action_plan", event.received_on, notes)
     _entry(state, today, env, event.received_on, f"action plan received on {event.received_on.isoformat()}")
+    close_deadline(state, today, "label.action_plan", event.received_on, notes)
     if state.phase == Phase.suspended and state.suspension_reason == "no-action-plan":
-        lift(state, today, event.received_on, "the action plan was produced")
+        assert state.suspended_on is not None
+        if event.received_on < state.suspended_on:  # it had come on time, and was recorded after the suspension
+            lift(state, today, state.suspended_on, f"the action plan had come on {event.received_on.isoformat()}, "
+                 "within its due date; it was recorded late")
+        else:
+            lift(state, today, event.received_on, "the action plan was produced")
     else:
         state.phase = state.settled_phase()  # a suspension for another reason stands
 
@@ -393,7 +493,12 @@ def suspend(state: CycleState, today: date, reason: str, effective: date, actor:
     log(state, today, effective, "suspension", f"label suspended from {effective.isoformat()}: {label}", actor=actor,
         event_id=event_id, reason=reason)
     computed = delay_date(state.rules, "suspension_max", effective, state.calendar)
-    set_deadline(state, today, "suspension.max", DeadlineKind.transition, computed, "the suspension reaches its longest duration")
+    set_deadline(state, today, "suspension.max", DeadlineKind.transition, computed, "the suspension reaches its longest duration",
+                 on=effective)
+    if state.closes_reminders:
+        # §3.10: only a label that holds is renewed; a suspended one would be refused (§5.3.1). A lifting
+        # sets the invitation again if its date is still ahead.
+        cancel(state, today, "label.renewal_invitation", on=effective, why="a suspended label cannot be renewed while suspended")
     notes.append(Notification(key=f"suspension:{effective.isoformat()}", kind="decision", recipients=recipients(state) + ["ditp"],
                               subject=f"Label suspended from {effective.isoformat()} ({label}); at most until {computed.date.isoformat()}"))
 
@@ -402,10 +507,14 @@ def lift(state: CycleState, today: date, effective: date, why: str, actor: str =
     state.label_status = LabelStatus.valid
     state.phase = state.settled_phase()
     state.suspension_reason, state.suspended_on = None, None
-    cancel(state, today, "suspension.max")
+    cancel(state, today, "suspension.max", on=effective, why="the suspension was lifted")
     until = state.attestation.last_valid_day.isoformat() if state.attestation else "—"
     log(state, today, effective, "suspension_lifted", f"suspension lifted on {effective.isoformat()} ({why}); validity unchanged, until {until}",
         actor=actor, event_id=event_id)
+    invitation = state.deadlines.get("label.renewal_invitation")
+    if (state.closes_reminders and invitation is not None and invitation.status == DeadlineStatus.cancelled
+            and invitation.due >= effective):
+        set_deadline(state, today, invitation.key, invitation.kind, invitation.computed, invitation.what, on=effective)
 
 
 def withdraw(state: CycleState, today: date, reason: str, effective: date, actor: str, notes: list[Notification],
@@ -413,7 +522,7 @@ def withdraw(state: CycleState, today: date, reason: str, effective: date, actor
     state.phase = Phase.expired if expired else Phase.withdrawn
     state.label_status = LabelStatus.expired if expired else LabelStatus.withdrawn
     for deadline in state.open_deadlines():
-        cancel(state, today, deadline.key)
+        cancel(state, today, deadline.key, on=effective, why="the label ended")
     label = next(r.label for r in state.rules.procedures.withdrawal_reasons.at(effective) if r.id == reason)
     computed = delay_date(state.rules, "mark_removal", effective, state.calendar)
     state.withdrawal = {"reason": reason, "effective": effective.isoformat(), "mark_removed_by": computed.date.isoformat()}
@@ -421,7 +530,8 @@ def withdraw(state: CycleState, today: date, reason: str, effective: date, actor
     log(state, today, effective, "expiry" if expired else "withdrawal",
         f"{what} on {effective.isoformat()}: {label}; the mark must no longer be used from {computed.date.isoformat()}",
         actor=actor, event_id=event_id, reason=reason)
-    set_deadline(state, today, "withdrawal.mark_removal", DeadlineKind.transition, computed, "the mark is no longer used")
+    set_deadline(state, today, "withdrawal.mark_removal", DeadlineKind.transition, computed, "the mark is no longer used",
+                 on=effective)
     notes.append(Notification(key=f"withdrawal:{effective.isoformat()}", kind="decision", recipients=recipients(state) + ["ditp"], due=computed.date,
                               subject=f"{what.capitalize()} on {effective.isoformat()} ({label}); stop using the mark by {computed.date.isoformat()}"))
 
@@ -441,6 +551,8 @@ def _withdrawal(state: CycleState, event: Withdrawal, today: date, env: Envelope
 def _renewal(state: CycleState, event: RenewalRequested, today: date, env: Envelope, notes: list[Notification]) -> None:
     body = event.certification_body or state.candidate.certification_body
     _entry(state, today, env, event.requested_on, f"renewal requested on {event.requested_on.isoformat()} with {body}")
+    if state.closes_reminders:
+        fulfil(state, today, "label.renewal_invitation", event.requested_on, "the renewal was requested")
     state.renewal_request, state.continue_as_new = event, True
 
 
@@ -481,11 +593,11 @@ def _appeal_decision(state: CycleState, event: AppealDecision, today: date, env:
     was = appealed.decided_tier or "refusal"
     appealed.decided_tier, appealed.outcome = event.tier, f"{appealed.outcome} → {event.tier} on appeal"
     if state.phase == Phase.refused or state.attestation is None or appealed.kind == AuditKind.initial and state.label_status == LabelStatus.none:
-        cancel(state, today, "refusal.new_application")
+        cancel(state, today, "refusal.new_application", on=event.decided_on, why="the refusal was overturned on appeal")
         state.new_application_from = state.refusal_notified = None
-        _label(state, event.tier, event.decided_on, today)  # obtained on the commission's decision (§2.3)
+        _label(state, event.tier, event.decided_on, today, notes)  # obtained on the commission's decision (§2.3)
     else:
-        cancel(state, today, "label.action_plan")
+        cancel(state, today, "label.action_plan", on=event.decided_on, why="the decision was changed on appeal")
         state.attestation = state.attestation.model_copy(update={"tier": event.tier, "tier_label": tier_label(state, event.tier, event.decided_on)})
         state.phase = state.settled_phase()
     assert state.attestation is not None

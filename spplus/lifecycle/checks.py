@@ -43,6 +43,11 @@ def check(state: CycleState, envelope: Envelope, today: date) -> None:
 
 def _check_self_assessment(state: CycleState, event: SelfAssessment, today: date) -> None:
     not_future(event.done_on, today, "done_on", "a self-assessment")
+    if event.done_on in state.self_assessments:
+        entered = next((e.recorded for e in state.timeline if e.kind == "self_assessment" and e.on == event.done_on), None)
+        when = f"already recorded on {entered.isoformat()}" if entered else "already recorded (in the previous cycle)"
+        refuse(f"done_on: a self-assessment done on {event.done_on.isoformat()} is {when}; a new self-assessment "
+               "has its own date (the audit uses the latest on or before its visit, §3.1)", "done_on")
 
 
 def _check_survey(state: CycleState, event: SurveyResults, today: date) -> None:
@@ -81,8 +86,20 @@ def _check_audit_dates(state: CycleState, event: AuditDates, today: date) -> Non
         refuse("the visit of the current audit is already recorded; its dates can no longer change", "visit_start")
     if current is not None and current.kind != event.audit:
         refuse(f"a {current.kind.value} audit is under way; finish it before scheduling a {event.audit.value} audit", "audit")
-    if event.visit_start < today:
-        refuse(f"visit_start: {event.visit_start.isoformat()} is past (today is {today.isoformat()}); audit dates are set ahead of the visit", "visit_start")
+    if current is not None and event.visit_start < today:
+        # New dates for an audit already scheduled are a postponement, agreed now: judged as today.
+        refuse(f"visit_start: new dates for audit {current.number} ({current.visit_start.isoformat()}) postpone it, and a "
+               f"postponement to {event.visit_start.isoformat()}, before today ({today.isoformat()}), makes no sense; "
+               "give dates ahead", "visit_start")
+    if current is None:
+        # Dates entered after the fact are taken (a visit already held), if they follow what they follow.
+        not_before(event.visit_start, state.candidate.contract_signed, "visit_start",
+                   "the contract, after which the audit is set (§3.3)")
+        decided = [a for a in state.audits if a.decided_on is not None]
+        if decided:
+            not_before(event.visit_start, decided[-1].decided_on, "visit_start", f"the decision on audit {decided[-1].number}")
+        if event.audit == AuditKind.followup and state.attestation is not None:
+            not_before(event.visit_start, state.attestation.valid_from, "visit_start", "the label's start, which the follow-up follows (§3.9.1)")
     if event.visit_end < event.visit_start:
         refuse(f"visit_end: {event.visit_end.isoformat()} is before visit_start {event.visit_start.isoformat()}", "visit_end")
     known = known_ids(state.candidate.sites)
@@ -132,6 +149,7 @@ def _check_complements(state: CycleState, event: ComplementsRequested, today: da
     if audit.dossier_received is None:
         refuse("complements are asked once the dossier is received: record the dossier first")
     not_future(event.requested_on, today, "requested_on", "a request")
+    not_before(event.requested_on, audit.dossier_received, "requested_on", "the dossier's receipt (§3.5.2)")
     known = known_ids(state.rules.procedures.dossier_contents.at(event.requested_on))
     unknown = [c for c in event.items if c not in known]
     if unknown:
@@ -141,6 +159,7 @@ def _check_complements(state: CycleState, event: ComplementsRequested, today: da
 def _check_plan(state: CycleState, event: AuditPlan, today: date) -> None:
     audit = _require_audit(state, "an audit plan")
     not_future(event.sent_on, today, "sent_on", "a plan sent")
+    not_before(event.sent_on, state.candidate.contract_signed, "sent_on", "the contract")
     if event.sent_on > audit.visit_start:
         refuse(f"sent_on: the plan is sent before the visit ({audit.visit_start.isoformat()}), got {event.sent_on.isoformat()}", "sent_on")
 
@@ -247,6 +266,9 @@ def _check_action_plan(state: CycleState, event: ActionPlan, today: date) -> Non
     if state.phase not in (Phase.action_plan, Phase.suspended) or "label.action_plan" not in state.deadlines:
         refuse(f"no action plan is due: one is asked after a follow-up below the minimum; this cycle is {state.phase.value}")
     not_future(event.received_on, today, "received_on", "an action plan received")
+    asked = next((a for a in reversed(state.audits) if a.outcome == "below_minimum" and a.decided_on is not None), None)
+    if asked is not None:
+        not_before(event.received_on, asked.decided_on, "received_on", "the follow-up decision that asked for it (§3.9.1)")
 
 
 def _check_suspension(state: CycleState, event: Suspension, today: date) -> None:
@@ -280,6 +302,8 @@ def _check_renewal(state: CycleState, event: RenewalRequested, today: date) -> N
         refuse(f"a renewal is asked by a service whose label holds; this cycle is {state.phase.value}")
     not_future(event.requested_on, today, "requested_on", "a renewal request")
     not_future(event.contract_signed, today, "contract_signed", "a contract")
+    assert state.attestation is not None
+    not_before(event.requested_on, state.attestation.valid_from, "requested_on", "the label's start")
 
 
 def _check_extension(state: CycleState, event: PerimeterExtension, today: date) -> None:
@@ -289,6 +313,8 @@ def _check_extension(state: CycleState, event: PerimeterExtension, today: date) 
     if audit is not None and audit.scores is not None:
         refuse("the audit under way is already visited: ask for the extension at the next follow-up or renewal audit (§5.2)")
     not_future(event.requested_on, today, "requested_on", "a request")
+    if state.attestation is not None:
+        not_before(event.requested_on, state.attestation.valid_from, "requested_on", "the label's start")
     if not event.sites and not event.domains:
         refuse("name the sites or the domains added to the perimeter", "sites")
     clash = [s.id for s in event.sites if s.id in known_ids(state.candidate.sites)]

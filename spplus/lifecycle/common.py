@@ -62,18 +62,28 @@ def log(state: CycleRecord, today: date, on: date, kind: str, summary: str, acto
                                         edition=state.edition, event_id=event_id, data=data))
 
 
-def set_deadline(state: CycleRecord, today: date, key: str, kind: DeadlineKind, computed: ComputedDate, what: str) -> Deadline:
+def set_deadline(state: CycleRecord, today: date, key: str, kind: DeadlineKind, computed: ComputedDate, what: str,
+                 on: date | None = None) -> Deadline:
+    """Set (or set again) a dated obligation; ``on``: the date of the fact that sets it (default: today)."""
     deadline = Deadline(key=key, kind=kind, due=computed.date, what=what, computed=computed)
     state.deadlines[key] = deadline
-    log(state, today, today, "deadline_set", f"{what}: {computed.date.isoformat()} ({computed.explanation})",
+    log(state, today, on or today, "deadline_set", f"{what}: {computed.date.isoformat()} ({computed.explanation})",
          key=key, due=computed.date.isoformat(), rule=computed.rule, reference=computed.reference)
     return deadline
 
 
 def close_deadline(state: CycleRecord, today: date, key: str, on: date, notes: list[Notification]) -> None:
-    """The thing a deadline asked for happened on ``on``: met if on time, a breach if late."""
+    """The thing a deadline asked for happened on ``on``: met if on time, a breach if late.
+
+    A reminder or a window is met whenever its object happens: it is never a breach.
+    """
     deadline = state.deadlines.get(key)
     if deadline is None or deadline.status not in (DeadlineStatus.open, DeadlineStatus.missed):
+        return
+    due = deadline.due.isoformat()
+    if deadline.kind in (DeadlineKind.reminder, DeadlineKind.window):
+        if deadline.status == DeadlineStatus.open:
+            fulfil(state, today, key, on, "done")
         return
     if deadline.status == DeadlineStatus.missed:  # counted as a breach when the due date passed unrecorded
         deadline.closed_on = on
@@ -82,32 +92,55 @@ def close_deadline(state: CycleRecord, today: date, key: str, on: date, notes: l
             deadline.status = DeadlineStatus.met
             state.breaches -= 1
             log(state, today, on, "breach_withdrawn", f"{deadline.what}: done on {on.isoformat()}, within the due date "
-                f"{deadline.due.isoformat()} (recorded late); the breach is withdrawn", key=key)
+                f"{due} (recorded late); the breach is withdrawn", key=key, due=due, done_on=on.isoformat())
+            if state.closes_reminders:
+                notes.append(Notification(key=f"breach_withdrawn:{key}", kind="info", due=deadline.due, recipients=recipients(state),
+                                          subject=f"Not missed after all: {deadline.what} was done on {on.isoformat()}, "
+                                                  f"within its due date {due} (recorded late); the breach is withdrawn"))
         else:
-            log(state, today, on, "deadline_late", f"{deadline.what}: done on {on.isoformat()}, late (due {deadline.due.isoformat()})", key=key)
+            log(state, today, on, "deadline_late", f"{deadline.what}: done on {on.isoformat()}, late (due {due})", key=key,
+                due=due, done_on=on.isoformat())
         return
     deadline.closed_on = on
     if on <= deadline.due:
         deadline.status = DeadlineStatus.met
-        log(state, today, on, "deadline_met", f"{deadline.what}: met on {on.isoformat()} (due {deadline.due.isoformat()})", key=key)
+        log(state, today, on, "deadline_met", f"{deadline.what}: met on {on.isoformat()} (due {due})", key=key, due=due,
+            done_on=on.isoformat())
     else:
+        # Late, and the due date had not been judged yet (the deadline was set after it passed): the
+        # breach is dated the day after the due date, the day it was missed.
         deadline.status = DeadlineStatus.missed
-        breach(state, today, deadline, on, notes)
+        breach(state, today, deadline, deadline.due + ONE_DAY, notes, done_on=on)
 
 
-def cancel(state: CycleRecord, today: date, *keys: str) -> None:
+def fulfil(state: CycleRecord, today: date, key: str, on: date, how: str) -> None:
+    """What a reminder (or a window) is about happened on ``on``: it closes, met, and is not sent."""
+    deadline = state.deadlines.get(key)
+    if deadline is None or deadline.status != DeadlineStatus.open:
+        return
+    deadline.status, deadline.closed_on = DeadlineStatus.met, on
+    log(state, today, on, "deadline_met", f"{deadline.what}: {how} on {on.isoformat()} (due {deadline.due.isoformat()}); "
+        "no reminder needed", key=key, due=deadline.due.isoformat(), done_on=on.isoformat())
+
+
+def cancel(state: CycleRecord, today: date, *keys: str, on: date | None = None, why: str = "no longer due") -> None:
+    """Deadlines that can no longer happen, since ``on`` (the fact that made them impossible; default: today)."""
     for key in keys:
         deadline = state.deadlines.get(key)
         if deadline is not None and deadline.status == DeadlineStatus.open:
             deadline.status = DeadlineStatus.cancelled
-            deadline.closed_on = today
-            log(state, today, today, "deadline_cancelled", f"{deadline.what}: no longer due", key=key)
+            deadline.closed_on = on or today
+            log(state, today, on or today, "deadline_cancelled", f"{deadline.what}: {why}", key=key,
+                due=deadline.due.isoformat())
 
 
-def breach(state: CycleRecord, today: date, deadline: Deadline, on: date, notes: list[Notification]) -> None:
+def breach(state: CycleRecord, today: date, deadline: Deadline, on: date, notes: list[Notification],
+           done_on: date | None = None) -> None:
     state.breaches += 1
-    log(state, today, on, "breach", f"{deadline.what}: due {deadline.due.isoformat()}, missed", key=deadline.key,
-         due=deadline.due.isoformat(), rule=deadline.computed.rule, reference=deadline.computed.reference)
+    data = {"done_on": done_on.isoformat()} if done_on is not None else {}
+    late = f", done on {done_on.isoformat()}" if done_on is not None else ""
+    log(state, today, on, "breach", f"{deadline.what}: due {deadline.due.isoformat()}, missed{late}", key=deadline.key,
+         due=deadline.due.isoformat(), rule=deadline.computed.rule, reference=deadline.computed.reference, **data)
     notes.append(Notification(key=f"breach:{deadline.key}", kind="breach", due=deadline.due, recipients=recipients(state),
                               subject=f"Missed: {deadline.what} (due {deadline.due.isoformat()}, {deadline.computed.reference})"))
 

@@ -34,15 +34,17 @@ def next_wakeup(state: CycleRecord) -> date | None:
     return min(dates) if dates else None
 
 
-def advance(state: CycleRecord, today: date, transition: Handler | None = None, missed: Handler | None = None) -> list[Notification]:
+def advance(state: CycleRecord, today: date, transition: Handler | None = None, missed: Handler | None = None,
+            keys: set[str] | None = None) -> list[Notification]:
     """Process every reminder, breach and transition due on or before ``today``.
 
     ``transition`` and ``missed`` say what the cycle's kind does when a transition date comes or a
-    deadline is missed (the local cycle's by default).
+    deadline is missed (the local cycle's by default). ``keys``: only these deadlines (the ones a fact
+    recorded late has just set, judged at once).
     """
     notes: list[Notification] = []
     while not state.finished:
-        due = [d for d in state.open_deadlines() if action_date(d) <= today]
+        due = [d for d in state.open_deadlines() if action_date(d) <= today and (keys is None or d.key in keys)]
         if not due:
             break
         deadline = min(due, key=lambda d: (action_date(d), d.key))
@@ -59,6 +61,8 @@ def _process(state: CycleRecord, deadline: Deadline, on: date, today: date, note
                                   subject=f"{deadline.what.capitalize()}: {deadline.due.isoformat()} ({deadline.computed.reference})"))
     elif deadline.kind == DeadlineKind.deadline and not deadline.reminded:
         deadline.reminded = True
+        if state.closes_reminders and on < today:
+            return  # its day is gone (set by a fact recorded late, or the engine woke late): judged next, no « due today »
         notes.append(Notification(key=f"due:{deadline.key}", kind="reminder", due=deadline.due, recipients=recipients(state),
                                   subject=f"Due today: {deadline.what} ({deadline.computed.reference})"))
     elif deadline.kind in (DeadlineKind.deadline, DeadlineKind.window_closes):
@@ -85,7 +89,7 @@ def _transition(state: CycleState, deadline: Deadline, on: date, today: date, no
             # The renewal audit is still under way: the old label ends (suspended or not), the renewal goes on.
             state.label_status = LabelStatus.expired
             state.phase = Phase.renewing
-            cancel(state, today, "suspension.max")
+            cancel(state, today, "suspension.max", on=on, why="the label expired; the renewal audit goes on")
             log(state, today, on, "expiry", f"the previous label expired on {on.isoformat()}; the renewal audit goes on")
         elif state.label_status in (LabelStatus.valid, LabelStatus.suspended):
             withdraw(state, today, "no-renewal", on, "engine", notes, expired=True)

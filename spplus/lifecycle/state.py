@@ -129,6 +129,16 @@ class AuditRecord(BaseModel):
     outcome: str | None = None
 
 
+# What the engine does with the facts a cycle records, fixed when the cycle opens (the workflow sets it
+# under a patch, ``workflows/cycle.py``), so that the histories of cycles opened before replay as they ran:
+#   0  (absent: cycles opened before the patch) as they ran;
+#   1  LATE_FACTS: a deadline whose due date is already past when a fact sets it is judged at once (no
+#      « due today » for a day gone), a breach withdrawn for a fact done on time is told, and every
+#      reminder closes when what it reminds of happens or stops being possible (issue 12).
+LATE_FACTS = 1
+CURRENT_BEHAVIOUR = LATE_FACTS
+
+
 class CycleRecord(BaseModel):
     """What every cycle keeps, local or central: pinned rules, deadlines, the timeline."""
 
@@ -139,6 +149,12 @@ class CycleRecord(BaseModel):
     applied_events: dict[str, str] = Field(default_factory=dict)  # event id → event type
     breaches: int = 0
     finished: bool = False
+    behaviour: int = 0  # see LATE_FACTS above; absent from the states of cycles opened before it
+
+    @property
+    def closes_reminders(self) -> bool:
+        """Whether this cycle runs the late-facts behaviour (judged at once, reminders that close)."""
+        return self.behaviour >= LATE_FACTS
 
     @field_validator("rules")
     @classmethod

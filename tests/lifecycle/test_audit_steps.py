@@ -20,7 +20,7 @@ from spplus.lifecycle import Phase
 from spplus.lifecycle.state import DeadlineStatus
 
 from .test_cycle_basics import (
-    DAY, DOSSIER, PREP_DAY, VISIT_END, VISIT_START, agent_survey, audit_dates, decision, dossier, new_driver, plan,
+    CONTRACT, DAY, DOSSIER, PREP_DAY, VISIT_END, VISIT_START, agent_survey, audit_dates, decision, dossier, new_driver, plan,
     prepared_audit, prerequisites, report, self_assessment, timeline_kinds, user_survey, visit,
 )
 
@@ -142,10 +142,14 @@ def test_future_dossier_plan_report_observations_decision_are_refused(rules, cal
     assert "future" in d.refused(decision(date(2026, 4, 1), "bronze"))
 
 
-def test_audit_dates_in_the_past_or_ending_before_they_start_are_refused(rules, calendar_for):
-    """§3.6: audit dates are agreed ahead of the visit."""
+def test_audit_dates_before_the_contract_or_ending_before_they_start_are_refused(rules, calendar_for):
+    """§3.3, §3.6: the audit is set once the contract is signed (5 January 2026), and ends after it starts.
+
+    Until issue 12 any date before today was refused (« audit dates are set ahead of the visit »); dates
+    entered after the fact are now taken when they follow the contract (tests/lifecycle/test_late_facts.py).
+    """
     d = prepared(rules, calendar_for)
-    assert "visit_start" in d.refused(audit_dates(PREP_DAY - DAY))
+    assert "contract" in d.refused(audit_dates(CONTRACT - DAY))
     assert "visit_end" in d.refused(audit_dates(VISIT_END, VISIT_START))
 
 

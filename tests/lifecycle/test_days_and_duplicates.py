@@ -97,9 +97,11 @@ def test_a_late_wakeup_processes_everything_on_its_own_date_in_order(rules, cale
     assert breach.on == date(2027, 11, 22)
     withdrawal = next(e for e in s.timeline if e.kind == "withdrawal")
     assert withdrawal.on == date(2028, 11, 22)
-    # the renewal invitation (1 July 2028) came while suspended, before the withdrawal
-    invitation = next(e for e in s.timeline if e.kind == "reminder" and e.data.get("key") == "label.renewal_invitation")
-    assert invitation.on == date(2028, 7, 1)
+    # The renewal invitation (1 July 2028) fell while suspended. It used to be sent then, though a renewal
+    # is refused while suspended (§3.10, §5.3.1); since issue 12 the suspension cancels it, on its own date.
+    assert not any(e.kind == "reminder" and e.data.get("key") == "label.renewal_invitation" for e in s.timeline)
+    invitation = s.deadlines["label.renewal_invitation"]
+    assert invitation.status == DeadlineStatus.cancelled and invitation.closed_on == date(2027, 11, 22)
     processed = [e for e in s.timeline if e.recorded == jump and e.kind in ("reminder", "breach", "suspension", "withdrawal", "expiry")]
     assert [e.on for e in processed] == sorted(e.on for e in processed)
     assert s.deadlines["suspension.max"].status == DeadlineStatus.done
