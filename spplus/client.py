@@ -183,7 +183,7 @@ async def _scored_at_the_edge(client: Client, candidate_id: str, event: SurveyRe
     from .surveys import SurveyDataError, SurveyKind, read_survey_csv, score_survey
 
     assert event.csv is not None
-    view = await get_state(client, candidate_id)
+    view = await opened_state(client, candidate_id)
     if view is None:
         raise EngineError("the cycle is opening (loading its rules); send the survey again in a moment", None, "CycleNotReady")
     settings = Settings.from_env()
@@ -258,6 +258,19 @@ async def _execute_once(handle: WorkflowHandle[Any, Any], update: Any, envelope:
         raise EngineError(str(cause or exc)) from None
     except RPCError:
         raise EngineError(f"no running cycle for {target}", "candidate", "not_found") from None
+
+
+async def opened_state(client: Client, candidate_id: str) -> CycleView | None:
+    """The cycle's view, waiting up to OPENING_WAIT while it opens (a new cycle, or a renewal's next run pinning
+    its rules after a continue-as-new); None if it is still opening then."""
+    loop = asyncio.get_running_loop()
+    give_up, pause = loop.time() + OPENING_WAIT, OPENING_POLL[0]
+    while True:
+        view = await get_state(client, candidate_id)
+        if view is not None or loop.time() + pause > give_up:
+            return view
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, OPENING_POLL[1])
 
 
 async def get_state(client: Client, candidate_id: str) -> CycleView | None:

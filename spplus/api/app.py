@@ -200,7 +200,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
 
     async def own_cycle(who: Principal, request: Request, candidate_id: str, act: bool) -> CycleView:
         await may_see(who, request, candidate_id, act)
-        view = await engine.get_state(await temporal(), candidate_id)
+        view = await engine.opened_state(await temporal(), candidate_id)  # waits while it (re)opens
         if view is None:
             raise Problem(503, "Service Unavailable", "the cycle is opening; try again in a moment")
         return view
@@ -357,7 +357,8 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
                          idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
         if event.type == "rules_edition_change":
             raise refuse(who, request, "a cycle changes rules edition through POST /cycles/{id}/edition (DITP)")
-        await own_cycle(who, request, candidate_id, act=True)
+        # The wall only: the send itself waits for a cycle that is (re)opening, as every client's does.
+        await may_see(who, request, candidate_id, act=True)
         if event.type == "renewal" and event.certification_body not in (None, who.body):
             # Handing the candidacy to another body: recorded, pending that body's acceptance (door 1).
             try:
