@@ -286,9 +286,16 @@ async def get_timeline(client: Client, candidate_id: str) -> list[TimelineEntry]
     from workflows.cycle import LabelCycleWorkflow
 
     try:
-        return await client.get_workflow_handle(cycle_id(candidate_id)).query(LabelCycleWorkflow.timeline)
+        entries = await client.get_workflow_handle(cycle_id(candidate_id)).query(LabelCycleWorkflow.timeline)
     except RPCError:
         raise EngineError(f"no cycle for {candidate_id}", "candidate", "not_found") from None
+    return in_date_order(entries)
+
+
+def in_date_order(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """A timeline as people read it: in the order things happened (``on``), each with the day it was entered
+    (``recorded``) beside it; entries of one day keep the order the cycle wrote them (a fact before what it met)."""
+    return sorted(entries, key=lambda entry: entry.on)
 
 
 class CycleListing(BaseModel):

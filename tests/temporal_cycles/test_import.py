@@ -42,7 +42,9 @@ def labelled_facts(start, visit):
 
 def story(timeline):
     """What happened, on which day, in which words: the actor and the event ids differ by construction."""
-    return [(e.on, e.kind, e.summary) for e in timeline if e.kind not in ("candidacy_opened", "imported")]
+    from spplus.client import in_date_order
+
+    return [(e.on, e.kind, e.summary) for e in in_date_order(timeline) if e.kind not in ("candidacy_opened", "imported")]
 
 
 async def test_an_imported_candidacy_ends_where_the_same_facts_run_from_the_start_end(cycle):
@@ -102,3 +104,20 @@ async def test_import_over_http_marks_the_timeline_with_the_files_hash_and_refus
     assert refused.status_code == 422 and refused.json()["field"] == "facts.8.reason", refused.text
     assert "a different decision needs a written reason" in refused.json()["detail"]
     assert (await api.get(f"/cycles/{other['id']}", headers=auth(api, "alpha"))).status_code == 404  # nothing started
+
+
+async def test_the_timeline_reads_in_the_order_things_happened_with_the_day_they_were_entered(cycle):
+    """Issue 12, operators: a fact recorded late sits at its own day, and says when it was entered."""
+    today = await cycle.today()
+    await cycle.send({"type": "self_assessment", "done_on": today.isoformat()})
+    await cycle.send({"type": "audit_dates", "visit_start": (today + timedelta(days=60)).isoformat(),
+                      "visit_end": (today + timedelta(days=60)).isoformat(), "sites": ["hdv"]})
+    await cycle.go_to(today + timedelta(days=5))
+    late = today + timedelta(days=1)
+    await cycle.send({"type": "survey", "kind": "user", "closed_on": late.isoformat(), "solicited": 1000,
+                      "summary": {"note": 75, "admissible": 150}})
+    timeline = await cycle.timeline()
+    days = [e.on for e in timeline]
+    assert days == sorted(days)
+    survey = next(e for e in timeline if e.kind == "survey")
+    assert survey.on == late and survey.recorded == today + timedelta(days=5)

@@ -120,7 +120,8 @@ def cycle_timeline(candidate_id: str, as_json: bool) -> None:
 
     with Api() as api:
         entries = TypeAdapter(list[TimelineEntry]).validate_python(api.get(f"/cycles/{segment(candidate_id)}/timeline"))
-    human = "\n".join(f"{e.on.isoformat()}  {e.kind:<20} {e.summary}  [{e.actor}]" for e in entries)
+    human = "\n".join(f"{e.on.isoformat()}  {e.kind:<20} {e.summary}  [{e.actor}"
+                      f"{f', entered {e.recorded.isoformat()}' if e.recorded != e.on else ''}]" for e in entries)
     emit(entries, as_json, human)
 
 
