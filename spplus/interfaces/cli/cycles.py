@@ -199,12 +199,14 @@ def cycle_list(phase: str | None, body: str | None, status: str | None, edition:
     def day(stamp: str | None) -> str:
         return stamp[:10] if stamp else "—"
 
-    human = "\n".join(
-        f"{i['candidate'] or i['workflow_id']:<28} {i['phase'] or '—':<12} {i['label_status'] or '—':<10} {i['tier'] or '—':<7} "
-        f"next {day(i['next_deadline']):<10} breaches {i.get('breaches') if i.get('breaches') is not None else '—'}"
-        f"{f', {i['overdue']} overdue' if i.get('overdue') else ''}  {i['certification_body'] or ''} [{i['rules_edition'] or ''}]"
-        for i in items
-    ) or "no cycle matches"
+    def line(i: dict[str, Any]) -> str:
+        breaches = i.get("breaches")
+        overdue = f", {i['overdue']} overdue" if i.get("overdue") else ""
+        return (f"{i['candidate'] or i['workflow_id']:<28} {i['phase'] or '—':<12} {i['label_status'] or '—':<10} "
+                f"{i['tier'] or '—':<7} next {day(i['next_deadline']):<10} breaches {breaches if breaches is not None else '—'}"
+                f"{overdue}  {i['certification_body'] or ''} [{i['rules_edition'] or ''}]")
+
+    human = "\n".join(line(i) for i in items) or "no cycle matches"
     emit(items, as_json, human)
 
 
