@@ -211,7 +211,7 @@ def cycle_list(phase: str | None, body: str | None, status: str | None, edition:
 
 
 @click.command("public-list")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True, help="csv (cells a spreadsheet would run are neutralised) or json.")
 def public_list_cmd(fmt: str) -> None:
     """The public list of labelled services (suspended labels flagged), for the DITP's site and anyone.
 

@@ -78,7 +78,7 @@ def rules_show(ctx: click.Context, at: date | None, as_json: bool) -> None:
 
 
 @rules.command("schema")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("schema"), show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("schema"), show_default=True, help="Folder the JSON Schemas are written to (one per rule file).")
 def rules_schema(out: Path) -> None:
     """Write the JSON Schema of each rule file, for editors (yaml-language-server; for the DITP)."""
     from ...rules.schema import write_schemas
@@ -130,7 +130,7 @@ def tier(ctx: click.Context, scores: Path, as_json: bool) -> None:
 # ------------------------------------------------------------------ survey
 @click.command("survey")
 @click.argument("csv_file", type=click.Path(exists=True, path_type=Path))
-@click.option("--kind", type=click.Choice(["user", "agent"]), required=True)
+@click.option("--kind", type=click.Choice(["user", "agent"]), required=True, help="Which survey: the users' (§3.4.1) or the agents' (§3.4.2).")
 @click.option("--solicited", type=click.IntRange(min=1), required=True, help="People asked to answer.")
 @click.option("--headcount", type=click.IntRange(min=1), help="Agents in contact with users (agent survey; default: solicited).")
 @click.option("--at", type=DATE, help="Date the campaign closed (default: today).")
@@ -169,18 +169,18 @@ def _fmt(value: Any) -> str:
 
 # ------------------------------------------------------------------ deadlines
 @click.command("deadlines")
-@click.option("--territory", default="metropole", show_default=True)
-@click.option("--audit-start", type=DATE)
-@click.option("--visit-start", type=DATE)
-@click.option("--visit-end", type=DATE)
-@click.option("--report-received", type=DATE)
-@click.option("--decision", type=DATE)
-@click.option("--refusal-notified", type=DATE)
-@click.option("--campaign-closed", type=DATE)
-@click.option("--followup-decision", type=DATE)
-@click.option("--suspension-start", type=DATE)
-@click.option("--withdrawal-effective", type=DATE)
-@click.option("--initial-audit", type=DATE)
+@click.option("--territory", default="metropole", show_default=True, help="Territory whose working days count (rules/calendars.yaml).")
+@click.option("--audit-start", type=DATE, help="First day of the audit (YYYY-MM-DD): the dossier, the surveys' launch, the age limits (§3.1, §3.4, §3.5.1).")
+@click.option("--visit-start", type=DATE, help="First day of the on-site visit: the audit plan and the complements (§3.5.2, §3.7.1).")
+@click.option("--visit-end", type=DATE, help="Last day of the visit: the report (§3.7.1).")
+@click.option("--report-received", type=DATE, help="Day the candidate received the report: the observations window (§3.7.1).")
+@click.option("--decision", type=DATE, help="Day of the labelling decision: validity, follow-up, renewal (§2.3, §3.9, §3.10).")
+@click.option("--refusal-notified", type=DATE, help="Day a refusal was notified: the new-application date (§3.8.1).")
+@click.option("--campaign-closed", type=DATE, help="Day a survey campaign closed: a new campaign (§3.4).")
+@click.option("--followup-decision", type=DATE, help="Day of a follow-up decision below the minimum: the action plan (§3.9.1).")
+@click.option("--suspension-start", type=DATE, help="First day of a suspension: its limit (§5.3.1).")
+@click.option("--withdrawal-effective", type=DATE, help="Day a withdrawal takes effect: removing the mark, and young local labels (§5.3.2).")
+@click.option("--initial-audit", type=DATE, help="Day of a local service's initial audit through its network: its own surveys (§3.9.2).")
 @json_option
 @click.pass_context
 def deadlines(ctx: click.Context, as_json: bool, **facts: Any) -> None:

@@ -30,7 +30,7 @@ def _tokens() -> Any:
 
 
 @token.command("create")
-@click.option("--role", type=click.Choice(["body", "ditp", "operator"]), required=True)
+@click.option("--role", type=click.Choice(["body", "ditp", "operator"]), required=True, help="body: a certification body's own candidacies; ditp: rules editions and every cycle; operator: reads everything, acts on nothing.")
 @click.option("--body", "body", help="The certification body a body token acts for.")
 @click.option("--name", required=True, help="Who holds it (for the logs).")
 def token_create(role: str, body: str | None, name: str) -> None:
@@ -67,7 +67,7 @@ def token_revoke(token_id: str) -> None:
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 in a container; never publish Temporal's port).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), envvar="SPPLUS_API_PORT",
               help="Port of the API (SPPLUS_API_PORT).")
 def serve(host: str, port: int) -> None:
