@@ -71,6 +71,7 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
         # The workflow's clock in its latest task, and whether this run counts its territory's days
         # (the patch's marker, recorded in the run's first task): « today » as the workflow had it.
         now, local = _instant(history.events[0]), False
+        late_facts = False  # the LATE_FACTS patch's marker: this run opened its cycle with today's behaviour
 
         def day_at(instant: datetime, calendar: WorkingCalendar | None) -> date:
             return calendar.local_date(instant) if local and calendar is not None else instant.date()
@@ -99,14 +100,14 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
                 if _patch(event) == LOCAL_DAYS:
                     local = True
                     today = day_at(now, state.calendar if state is not None else None)
-                if _patch(event) == LATE_FACTS and state is not None:
-                    state.behaviour = CURRENT_BEHAVIOUR  # the cycle opened with this marker just after its pinning
+                if _patch(event) == LATE_FACTS:
+                    late_facts = True  # asked in the workflow's init: its marker comes before the cycle opens
                 # A marker is a command of the task just completed: the cycle opened in that task.
                 pinned = _pinned(event)
                 if pinned is not None and (state is None or start.renewal is not None):
                     opened_on = day_at(now, pinned.calendar)
                     state, start = start.open(pinned.rules, pinned.calendar, opened_on), start.model_copy(update={"renewal": None})
-                    state.behaviour = 0  # until the LATE_FACTS marker says otherwise, as the workflow decides
+                    state.behaviour = CURRENT_BEHAVIOUR if late_facts else 0  # as the workflow decided in its init
                     today = opened_on
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED and state is not None:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request

@@ -60,6 +60,8 @@ class LabelCycleWorkflow:
         self._search = SearchAttributes()
         # Decided before any handler: a validator may not call `patched`, it reads this.
         self._local_days = local_days()
+        # Asked here, before any await, like every patch of this workflow: see workflows/search.py.
+        self._late_facts = workflow.patched(LATE_FACTS)
 
     def _today(self) -> date:
         return today(self._state.calendar if self._state is not None else None, self._local_days)
@@ -107,7 +109,7 @@ class LabelCycleWorkflow:
         workflow.logger.info("cycle opened", extra={"candidate": candidate.id, "certification_body": candidate.certification_body,
                                                     "edition": rules.edition_id})
         state = start.open(rules, calendar, opened_on)
-        if not workflow.patched(LATE_FACTS):
+        if not self._late_facts:
             state.behaviour = 0  # opened before the patch: its history replays as it ran
         return state
 

@@ -50,6 +50,9 @@ def day_start(day: date, calendar: WorkingCalendar | None, local: bool) -> datet
 class SearchAttributes:
     def __init__(self) -> None:
         self._published: dict[str, object] = {}
+        # Decided once, from ``@workflow.init``: a patch asked for after an await (the rules' local activity)
+        # can meet its marker on replay before the code reaches it, which Temporal reports as nondeterminism.
+        self._operator_lists = workflow.patched(OPERATOR_LISTS)
 
     def publish(self, *, candidate: str, body: str, phase: str, label_status: str, tier: str | None, edition: str,
                 next_deadline: date | None, expiry: date | None, breaches: int = 0, overdue: int = 0) -> None:
@@ -59,7 +62,7 @@ class SearchAttributes:
             sa.NEXT_DEADLINE.name: midnight(next_deadline) if next_deadline else None,
             sa.LABEL_EXPIRY.name: midnight(expiry) if expiry else None,
         }
-        if workflow.patched(OPERATOR_LISTS):
+        if self._operator_lists:
             wanted[sa.BREACHES.name], wanted[sa.OVERDUE.name] = breaches, overdue
         updates = []
         for key in sa.ALL:
