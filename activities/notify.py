@@ -3,6 +3,11 @@
 The default outbox appends one JSON line per notification to a file and logs it with structlog;
 a mail sender can take its place behind :class:`Notifier` without touching the workflows.
 Delivery is idempotent on (cycle, key): a retried activity never sends twice.
+
+The worker registers the module's two activities, which write to the outbox of its data folder
+(``SPPLUS_DATA``). Another process that runs cycles of its own — a simulation — registers
+:class:`NotificationActivities` instead: the same two activities bound to the notifier it gives
+(its own outbox), so its notes never reach the live outbox.
 """
 
 from __future__ import annotations
@@ -89,18 +94,27 @@ _OUTBOXES: dict[Path, FileOutbox] = {}
 
 
 def default_notifier() -> Notifier:
-    path = Settings.from_env().outbox
+    """The outbox of the worker's data folder (``SPPLUS_DATA``), read from the environment at each send."""
+    return outbox_at(Settings.from_env().outbox)
+
+
+def outbox_at(path: Path) -> FileOutbox:
+    """The file outbox at ``path`` (one per path and process, so its index of sent ids is shared)."""
     if path not in _OUTBOXES:
         _OUTBOXES[path] = FileOutbox(path)
     return _OUTBOXES[path]
 
 
-@activity.defn
-async def send_notification(request: NotificationRequest) -> bool:
-    sent = default_notifier().send(request)
+def _log_sent(request: NotificationRequest, sent: bool) -> None:
     log.info("notification", workflow_id=request.cycle_id, run_id=request.run_id, sent=sent,
              kind=request.notification.kind, key=request.notification.key, subject=request.notification.subject,
              recipients=request.notification.recipients)
+
+
+@activity.defn
+async def send_notification(request: NotificationRequest) -> bool:
+    sent = default_notifier().send(request)
+    _log_sent(request, sent)
     return sent
 
 
@@ -111,3 +125,33 @@ async def send_notifications(batch: NotificationBatch) -> int:
     for note in batch.notifications:
         sent += await send_notification(NotificationRequest(cycle_id=batch.cycle_id, run_id=batch.run_id, notification=note))
     return sent
+
+
+class NotificationActivities:
+    """The two notification activities (same names as the module's) bound to a notifier given here.
+
+    For a process that runs cycles apart from the engine, a simulation: its notes go to its own
+    notifier, never to the data folder's outbox; ``log``: whether each send is logged (structlog),
+    as the worker's are.
+    """
+
+    def __init__(self, notifier: Notifier, log: bool = False) -> None:
+        self.notifier, self.log = notifier, log
+
+    @activity.defn(name="send_notification")
+    async def send_notification(self, request: NotificationRequest) -> bool:
+        sent = self.notifier.send(request)
+        if self.log:
+            _log_sent(request, sent)
+        return sent
+
+    @activity.defn(name="send_notifications")
+    async def send_notifications(self, batch: NotificationBatch) -> int:
+        sent = 0
+        for note in batch.notifications:
+            sent += await self.send_notification(NotificationRequest(cycle_id=batch.cycle_id, run_id=batch.run_id, notification=note))
+        return sent
+
+    @property
+    def all(self) -> list[object]:
+        return [self.send_notifications, self.send_notification]

@@ -18,6 +18,14 @@ from .tiers import AuditScores, propose_tier
 
 
 class RecordedDecision(BaseModel):
+    """One decided audit, as ``spplus whatif --records`` reads it (a JSON list of these; see
+    ``examples/whatif-records.json``) and as the running engine's cycles give it (their ``decisions`` query).
+
+    ``scores`` are the audit's engagement scores /100 (and ``gold_criteria``), or its control points'
+    points (``control_points``, ``gold_control_points``); the survey notes are /100 (null: none); ``tier``
+    is what the body decided (null: a refusal). Each edition applies its rules in force on ``visit_start``.
+    """
+
     candidate: str
     audit: int
     visit_start: date

@@ -50,3 +50,47 @@ def test_thousands_of_decisions_are_re_evaluated(tmp_path: Path) -> None:
     changes = reevaluate(records, current, proposed)
     caught = sum(1 for r in records if r.user_survey < 75)
     assert len(changes) == caught
+
+
+# ---------------------------------------------------------------- the shipped examples (issue 12)
+PROJECT = Path(__file__).resolve().parents[1]
+PROPOSAL = PROJECT / "examples" / "editions" / "proposal-1"
+RECORDS = PROJECT / "examples" / "whatif-records.json"
+
+
+def example_records() -> list[RecordedDecision]:
+    import json
+
+    return [RecordedDecision.model_validate(r) for r in json.loads(RECORDS.read_text(encoding="utf-8"))]
+
+
+def test_the_example_records_under_the_example_proposal() -> None:
+    """Bronze at 75 from 2026-01-01: the 2026 bronzes below 75 at the user survey move; a 2025 visit, a note of 78
+    and an « or » do not. Engagement scores or control points (mairie-de-sete) are both read."""
+    records = example_records()
+    assert len(records) == 6 and any(r.scores.control_points for r in records)
+    changes = reevaluate(records, load_rules(), load_rules(PROPOSAL))
+    assert [(c.candidate, c.proposed_now, c.proposed_then) for c in changes] == [
+        ("mairie-de-rive", "bronze", None), ("caf-de-rive", "bronze", None), ("mairie-de-sete", "bronze", None)]
+    assert changes[1].failed == ["user survey 74.5 < 75"]
+
+
+def test_whatif_runs_on_the_example_files(monkeypatch) -> None:
+    """`spplus whatif examples/editions/proposal-1 --records examples/whatif-records.json`, as the README shows it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from spplus.cli import main
+
+    runner = CliRunner()
+    monkeypatch.chdir(PROJECT)  # the README's paths are relative to the repository
+    human = runner.invoke(main, ["whatif", "examples/editions/proposal-1", "--records", "examples/whatif-records.json"])
+    as_json = runner.invoke(main, ["whatif", "examples/editions/proposal-1", "--records", "examples/whatif-records.json", "--json"])
+    assert human.exit_code == 0, human.output
+    lines = human.output.splitlines()
+    assert lines[0] == "6 decisions re-evaluated under proposal-1: 3 would change"
+    assert lines[1] == "mairie-de-rive audit 1: bronze → refusal (decided bronze; user survey 72 < 75)"
+    assert "None" not in human.output
+    data = json.loads(as_json.output)
+    assert data["decisions"] == 6 and [c["candidate"] for c in data["changes"]] == ["mairie-de-rive", "caf-de-rive", "mairie-de-sete"]
