@@ -7,11 +7,17 @@ BIN    := $(VENV)/bin
 
 .PHONY: install run test schema clean bench bytecode stress
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+# The pages' DSFR (@gouvfr/dsfr), from the npm registry by its committed lock: served from node_modules/@gouvfr/dsfr/dist,
+# never vendored. --ignore-scripts: its preinstall asks for a project generator, and its dist/ is complete without it.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 # The workflow sandbox re-imports the workflow modules for every cycle it runs: with bytecode on disk

