@@ -13,7 +13,6 @@ The worker registers the module's two activities, which write to the outbox of i
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Protocol
 
@@ -78,8 +77,6 @@ class FileOutbox:
         self._indexed += len(complete)
 
     def send(self, request: NotificationRequest) -> bool:
-        if os.environ.get("SPPLUS_OUTBOX_DOWN"):  # fault injection for tests and drills
-            raise ConnectionError("the notification outbox is unavailable")
         self._catch_up()
         ident = f"{request.cycle_id}/{request.notification.key}"
         if ident in self._sent:

@@ -88,7 +88,14 @@ async def test_stopping_and_restarting_the_engine_loses_nothing(engine_process: 
     import urllib.request
 
     metrics = urllib.request.urlopen(f"http://{engine_process.env['SPPLUS_METRICS']}/metrics", timeout=5).read().decode()
-    assert "temporal_workflow_task" in metrics or "temporal_" in metrics  # the worker's Prometheus endpoint
+    # The worker's Prometheus endpoint (SPPLUS_METRICS): this worker started once, and ran the cycle's workflow tasks.
+    import re
+
+    labels = 'namespace="default",service_name="temporal-core-sdk",task_queue="restart-test"'
+    assert f"temporal_worker_start{{{labels}}} 1\n" in metrics
+    tasks = re.search(rf'^temporal_workflow_task_execution_latency_count\{{{labels},workflow_type="LabelCycle"\}} (\d+)$',
+                      metrics, re.MULTILINE)
+    assert tasks is not None and int(tasks.group(1)) >= 1, metrics
     engine_process.stop()
     assert (Path(engine_process.env["SPPLUS_DATA"]) / "temporal.db").exists()
 

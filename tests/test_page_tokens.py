@@ -33,11 +33,12 @@ def test_the_deployment_secret_is_shared_by_replicas_on_different_folders(tmp_pa
 def test_a_token_is_bound_to_its_query_and_cannot_be_forged(tmp_path):
     tokens = PageTokens(b"k" * 32)
     token = tokens.issue(b"p", QUERY)
-    with pytest.raises(PageTokenRefused):
+    forged = "^page_token: not a token this API gave for this query$"  # not « expired »: never a valid token
+    with pytest.raises(PageTokenRefused, match=forged):
         tokens.read(token, QUERY.replace("oc-alpha", "oc-beta"))  # another body's list
-    with pytest.raises(PageTokenRefused):
+    with pytest.raises(PageTokenRefused, match=forged):
         tokens.read(token[:-4] + "AAAA", QUERY)
-    with pytest.raises(PageTokenRefused):
+    with pytest.raises(PageTokenRefused, match=forged):
         tokens.read("not base64 at all é", QUERY)
 
 

@@ -182,7 +182,7 @@ def test_every_problem_of_every_file_in_one_refusal() -> None:
     n = files["central.yaml"].count("\n")  # central.yaml's lines: the two appended below are n + 1 and n + 2
     files["central.yaml"] += "description: again\ndescription: twice\n"  # not a key of central.yaml, and twice
     assert str(refused(files, 422)).splitlines() == [
-        f"central.yaml:{n + 1}:1: unknown key 'description'; allowed here: criteria, sampling",
+        f"central.yaml:{n + 1}:1: unknown key 'description'; allowed here: criteria, followup_lower_majority, sampling",
         f"central.yaml:{n + 2}:1: duplicate key 'description' (first written at line {n + 1}); keep one",
         # edition.yaml line 5 "title: Gu…": "title: Gu" is 9 characters, the NUL at column 10.
         "edition.yaml:5:10: the control character U+0000 is not allowed in a rule file; only tab and line breaks are",

@@ -59,6 +59,36 @@ def test_more_than_half_answered_is_admissible(rules, kind, columns, n, admissib
     assert (result.completed, result.admissible) == (1, admissible)
 
 
+def even_questionnaire(rules, **admissibility):
+    """The rules with an agent questionnaire of 10 questions (Q1…Q10, the first 10 of the 11), where exactly half of
+    the questions can be answered — with 15 and 11 questions it cannot; ``admissibility`` overrides that rule."""
+    from tests.lifecycle.driver import with_rule
+
+    agent = rules.surveys.agent.at(AT).model_dump()
+    changed = with_rule(rules, "surveys", "agent", {**agent, "questions": agent["questions"][:10]})
+    if admissibility:
+        changed = with_rule(changed, "surveys", "admissibility", {**rules.surveys.admissibility.at(AT).model_dump(), **admissibility})
+    return changed
+
+
+@pytest.mark.parametrize(("n", "admissible"), [(4, 0), (5, 0), (6, 1)])
+def test_exactly_half_answered_is_not_more_than_half(rules, n, admissible) -> None:
+    """« plus de 50 % des questions ont reçu une réponse autre que « non concerné » » (§3.4.1, §3.4.2): of 10
+    questions, 5 answered is exactly 50 %, not more than 50 % → not admissible; 6 (60 %) is."""
+    ten = even_questionnaire(rules)
+    result = score(ten, SurveyKind.agent, make_csv([answered(n, 10)], AGENT[:10]), 10)
+    assert (result.completed, result.admissible) == (1, admissible)
+
+
+def test_the_strictness_is_the_rule_files(rules) -> None:
+    """rules/surveys.yaml admissibility.strictly_more: true is the guide's « plus de »; set to false (« at least »,
+    not the guide's reading), the same 5 of 10 become admissible — the switch is read, not a `>` in the code."""
+    assert rules.surveys.admissibility.at(AT).strictly_more is True
+    at_least = even_questionnaire(rules, strictly_more=False)
+    assert score(at_least, SurveyKind.agent, make_csv([answered(5, 10)], AGENT[:10]), 10).admissible == 1
+    assert score(at_least, SurveyKind.agent, make_csv([answered(4, 10)], AGENT[:10]), 10).admissible == 0
+
+
 def test_empty_cells_are_not_answers(rules) -> None:
     row = ["1"] * 7 + [""] * 8  # 7 of 15 answered
     assert score(rules, SurveyKind.user, make_csv([row], USER), 10).admissible == 0

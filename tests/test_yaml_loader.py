@@ -437,6 +437,54 @@ def test_a_rule_set_from_before_time_zones_still_reads(rules) -> None:
     assert rules.time_zone("metropole", date(2026, 1, 1)) == "Europe/Paris"
 
 
+# The Open choices the rules took over from the code (issue 14): each a key a rule file must write, which rules
+# pinned in histories recorded before it may lack (tests/test_replay.py replays such histories).
+OPEN_CHOICES = [("central.yaml", "central", "followup_lower_majority"),
+                ("procedures.yaml", "procedures", "repeated_postponements"),
+                ("deadlines.yaml", "deadlines", "late_followup_target")]
+
+
+@pytest.mark.parametrize(("name", "section", "key"), OPEN_CHOICES)
+def test_an_open_choice_must_be_written(folder: Path, name: str, section: str, key: str) -> None:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index(f"\n{key}:") + 1], encoding="utf-8")  # each is the file's last key
+    the_error(refusal(folder), folder, name, f"missing key(s) '{key}'")
+
+
+@pytest.mark.parametrize(("name", "section", "key"), OPEN_CHOICES)
+def test_an_open_choice_written_null_is_refused_where_it_stands(folder: Path, name: str, section: str, key: str) -> None:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    text = text[: text.index(f"\n{key}:") + 1] + f"{key}: null\n"
+    path.write_text(text, encoding="utf-8")
+    error = the_error(refusal(folder), folder, name, f"{key}: a rule file gives it dated values")
+    line, column = where(text, f"{key}: null")
+    assert at(error) == (line, column + len(f"{key}: "))  # at the null
+
+
+@pytest.mark.parametrize(("name", "section", "key"), OPEN_CHOICES)
+def test_a_rule_set_from_before_an_open_choice_still_reads(rules, name: str, section: str, key: str) -> None:
+    """Rules pinned in histories recorded before the key existed lack it: they load, with None (the code then
+    keeps the behaviour those cycles had: tests/lifecycle, tests/network)."""
+    from spplus.rules.models import RuleSet
+
+    data = rules.model_dump(mode="json")
+    del data[section][key]
+    old = RuleSet.model_validate(data)
+    assert getattr(getattr(old, section), key) is None
+    assert getattr(getattr(rules, section), key) is not None
+
+
+def test_the_late_follow_up_counts_from_the_withdrawal(folder: Path) -> None:
+    text = edit(folder, "deadlines.yaml", "{amount: 2, unit: months, direction: after, anchor: withdrawal_effective, movable: false}",
+                "{amount: 2, unit: months, direction: before, anchor: decision, movable: false}")
+    errors = refusal(folder)
+    assert "anchor: withdrawal_effective" in the_error(errors, folder, "deadlines.yaml", "counted from the central withdrawal").message
+    the_error(errors, folder, "deadlines.yaml", "comes after the withdrawal")
+    assert len(errors) == 2 and all(e.line == where(text, "direction: before, anchor: decision, movable: false}")[0] for e in errors)
+
+
 # ------------------------------------------------------------------ what a cycle pins: edition and hash
 def test_thresholds_are_decimals_exactly(rules) -> None:
     criteria = rules.central.criteria.at(date(2026, 1, 1))

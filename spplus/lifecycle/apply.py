@@ -198,9 +198,11 @@ def _audit_dates(state: CycleState, event: AuditDates, today: date, env: Envelop
         audit.visit_start, audit.visit_end, audit.sites = event.visit_start, event.visit_end, list(event.sites)
         _entry(state, today, env, today, f"audit {audit.number} moved from {was} to {event.visit_start.isoformat()}–{event.visit_end.isoformat()} (postponement {audit.postponements})",
                postponements=audit.postponements)
-        if audit.postponements >= 2 and state.label_status == LabelStatus.valid:
+        succession = repeated_postponements(state.rules, today)
+        if audit.postponements >= succession and state.label_status == LabelStatus.valid:
             notes.append(Notification(key=f"postponements:{audit.number}", kind="info", recipients=recipients(state),
-                                      subject=f"Audit {audit.number} postponed {audit.postponements} times: repeated postponements may justify a suspension (§5.3.1)"))
+                                      subject=f"Audit {audit.number} postponed {audit.postponements} times: from {succession} postponements, "
+                                      "a « succession de reports d'audits » may justify a suspension (§5.3.1; procedures.repeated_postponements)"))
     else:
         audit = AuditRecord(number=len(state.audits) + 1, kind=event.audit, visit_start=event.visit_start,
                             visit_end=event.visit_end, sites=list(event.sites))
@@ -232,6 +234,13 @@ def _audit_dates(state: CycleState, event: AuditDates, today: date, env: Envelop
         set_deadline(state, today, key, kind, computed, what, on=min(today, event.visit_start))
     if state.closes_reminders:
         _surveys_launched(state, today)  # both surveys may be recorded already
+
+
+def repeated_postponements(rules: RuleSet, on: date) -> int:
+    """How many postponements of one audit make a « succession de reports » (§5.3.1; an Open choice of the rules,
+    procedures.repeated_postponements); 2 for rules pinned before that setting existed, as those cycles had it."""
+    dated = rules.procedures.repeated_postponements
+    return 2 if dated is None else dated.at(on)
 
 
 def _dossier(state: CycleState, event: Dossier, today: date, env: Envelope, notes: list[Notification]) -> None:
@@ -389,8 +398,9 @@ def followup_dates(state: CycleState, today: date, decided_on: date, not_before_
                    on: date | None = None) -> None:
     """The follow-up audit of an independent local service: prepared at 12 months, held at 18 ± 2 (§3.9.1).
 
-    ``not_before_``: when a window already closed by then (a central label withdrawn late), the window
-    opens on that date instead, for as long as the rules' window lasts on each side.
+    ``not_before_``: the date of the central service's notice (a central label withdrawn late). When the
+    window had closed by then, the target is counted from that date instead (deadlines.late_followup_target,
+    an Open choice of the rules) and the window is set around it.
     """
     on = on or decided_on
     set_deadline(state, today, "label.followup_preparation", DeadlineKind.reminder,
@@ -399,10 +409,18 @@ def followup_dates(state: CycleState, today: date, decided_on: date, not_before_
     target = delay_date(state.rules, "followup_target", decided_on, state.calendar)
     opens, closes = window_dates(state.rules, "followup_window", target)
     if not_before_ is not None and closes.date < not_before_:
-        window = state.rules.deadlines.followup_window.at(not_before_)
-        moved = shift(not_before_, window.amount, window.unit, backwards=False)
-        target = target.model_copy(update={"date": moved, "explanation": f"{target.explanation}; that window had closed, "
-                                           f"so the follow-up is held within {window.amount} {window.unit.value} either side of {moved.isoformat()}"})
+        if state.rules.deadlines.late_followup_target is None:
+            # Rules pinned before the setting existed: the window opened on the notice, as those cycles had it.
+            window = state.rules.deadlines.followup_window.at(not_before_)
+            moved = shift(not_before_, window.amount, window.unit, backwards=False)
+            target = target.model_copy(update={"date": moved, "explanation": f"{target.explanation}; that window had closed, "
+                                               f"so the follow-up is held within {window.amount} {window.unit.value} either side of {moved.isoformat()}"})
+        else:
+            late = delay_date(state.rules, "late_followup_target", not_before_, state.calendar, label=target.key)
+            rule = state.rules.deadlines.late_followup_target.at(not_before_)
+            target = late.model_copy(update={"explanation": f"its own window around {target.date.isoformat()} closed on "
+                                             f"{closes.date.isoformat()}, before the central service's notice of {not_before_.isoformat()}: "
+                                             f"{rule.amount} {rule.unit.value.replace('_', ' ')} {rule.direction} that notice"})
         opens, closes = window_dates(state.rules, "followup_window", target)
     set_deadline(state, today, "label.followup_window_opens", DeadlineKind.reminder, opens, "the follow-up audit window opens", on=on)
     set_deadline(state, today, "label.followup_target", DeadlineKind.reminder, target, "target date of the follow-up audit", on=on)
@@ -415,7 +433,10 @@ def network_notice(state: CycleState, kind: str, on: date, central: str, today: 
     notes: list[Notification] = []
     if state.independent or state.attestation is None or state.label_status not in (LabelStatus.valid, LabelStatus.suspended):
         return notes
+    young_age = ""
     if kind == "central_withdrawn":
+        young_rule = state.rules.deadlines.young_local_label_age.at(on)
+        young_age = f"{'at most' if young_rule.inclusive else 'less than'} {young_rule.amount} {young_rule.unit.value.replace('_', ' ')}"
         from ..deadlines import age_check
 
         young = age_check(state.rules, "young_local_label_age", state.attestation.valid_from, on, "this label")
@@ -428,7 +449,7 @@ def network_notice(state: CycleState, kind: str, on: date, central: str, today: 
     followup_dates(state, today, state.attestation.valid_from, not_before_=on, on=on)
     why = ("the central service was not labelled: the local label stands and owes its own follow-up audit (§3.8.2)"
            if kind == "central_refused" else
-           "the central label was withdrawn and this label is less than two years old: it keeps the mark only through its own follow-up audit (§5.3.2)")
+           f"the central label was withdrawn and this label is {young_age} old: it keeps the mark only through its own follow-up audit (§5.3.2)")
     log(state, today, on, "network_notice", f"{central}: {why}")
     notes.append(Notification(key=f"network:{kind}:{on.isoformat()}", kind="info", recipients=recipients(state), subject=why))
     return notes

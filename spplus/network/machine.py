@@ -32,7 +32,8 @@ from ..lifecycle.boundary import check_boundary
 from ..lifecycle.days import advance
 from ..lifecycle.events import AuditPlan, Report, Suspension, SuspensionLifted, Withdrawal
 from ..lifecycle.state import Deadline, DeadlineKind, DeadlineStatus, LabelStatus
-from ..rules.models import RuleSet
+from ..exact import percent
+from ..rules.models import LowerMajority, RuleSet
 from ..tiers import tier_rank
 from .events import (
     CentralActionPlan, CentralAuditDates, CentralCandidate, CentralDecision, CentralEnvelope, CentralVisit,
@@ -149,7 +150,8 @@ def _check_extension(state: CentralState, event: SampleExtended, today: date) ->
 
 def _check_audit_dates(state: CentralState, event: CentralAuditDates, today: date) -> None:
     if state.stage == CentralPhase.shortfall:
-        refuse("fewer than 75 % of the audited local services are labelled: present more services before the central audit (§3.9.2)")
+        share = percent(state.rules.central.criteria.at(today).local_labelled_min_share)
+        refuse(f"fewer than {share} of the audited local services are labelled: present more services before the central audit (§3.9.2)")
     if state.stage != CentralPhase.central_audit:
         pending = [s for s in state.year_sample() if s not in state.results]
         refuse(f"the central audit comes after its sampled local services are audited (§3.7.2); still to decide: {', '.join(pending) or '—'}"
@@ -230,8 +232,21 @@ def proposal(state: CentralState, audit: CentralAudit) -> tuple[bool, str | None
         failed = "; ".join(c.detail for c in decision.criteria if not c.passed)
         return False, None, failed
     outcome = year_outcome(state.rules, state.attestation.tier, [t for t in year_tiers if t], at)
-    tier = decision.tier if outcome == "higher" else state.attestation.tier
-    return True, tier, f"year N+{audit.year}: {outcome}"
+    if outcome == "higher":
+        return True, decision.tier, f"year N+{audit.year}: higher"
+    if outcome == "lower" and lower_majority(state.rules, at) == LowerMajority.majority_tier:
+        return True, decision.tier, f"year N+{audit.year}: lower, the majority's tier (central.followup_lower_majority)"
+    if outcome == "lower":
+        return True, state.attestation.tier, f"year N+{audit.year}: lower, the held tier kept (central.followup_lower_majority)"
+    return True, state.attestation.tier, f"year N+{audit.year}: {outcome}"
+
+
+def lower_majority(rules: RuleSet, at: date) -> LowerMajority:
+    """What a central follow-up gives when most of the year's local labels are below the held tier (§3.9.2 names
+    only « confirmé » and « palier supérieur »: an Open choice of the rules, central.followup_lower_majority);
+    the held tier for rules pinned before that setting existed, as those cycles had it."""
+    dated = rules.central.followup_lower_majority
+    return LowerMajority.keep_held_tier if dated is None else dated.at(at)
 
 
 def _check_decision(state: CentralState, event: CentralDecision, today: date) -> None:
@@ -384,8 +399,10 @@ def _decision(state: CentralState, event: CentralDecision, today: date, env: Cen
         state.phase = CentralPhase.refused
         reopen = delay_date(state.rules, "new_application", event.decided_on, state.calendar)
         state.new_application_from = reopen.date
+        followup = state.rules.deadlines.followup_target.at(event.decided_on)
         _entry(state, today, env, event.decided_on, f"central label refused{override}; its labelled local services keep "
-               f"their labels and owe an 18-month follow-up (§3.8.2); new application from {reopen.date.isoformat()}")
+               f"their labels and owe their own follow-up audit, {followup.amount} {followup.unit.value.replace('_', ' ')} "
+               f"after their decision (§3.8.2); new application from {reopen.date.isoformat()}")
         set_deadline(state, today, "refusal.new_application", DeadlineKind.transition, reopen, "a new application becomes possible")
         for local in year_locals:
             effects.tell_locals[local.id] = NetworkNotice(kind="central_refused", on=event.decided_on, central=state.candidate.id)
@@ -407,7 +424,7 @@ def _decision(state: CentralState, event: CentralDecision, today: date, env: Cen
                                           subject=f"Central service labelled {state.attestation.tier_label}"))
         return
     assert state.attestation is not None
-    if event.tier is None:  # below the required 75 % of control points at a follow-up
+    if event.tier is None:  # below the required share of control points at a follow-up
         audit.outcome = "below_minimum"
         _set_stage(state, CentralPhase.labelled)
         if state.phase != CentralPhase.suspended:
@@ -497,9 +514,15 @@ def _withdraw(state: CentralState, today: date, reason: str, effective: date, ac
                 effects.tell_locals[local.id] = NetworkNotice(kind="central_withdrawn", on=effective, central=state.candidate.id)
     log(state, today, effective, "expiry" if expired else "withdrawal",
         f"central label {'expired' if expired else 'withdrawn'} on {effective.isoformat()} ({reason}); mark dropped by {removal.date.isoformat()}"
-        + (f"; local services labelled less than two years ago keep the mark only through their own follow-up audit: {', '.join(young)}" if young else ""),
+        + (f"; local services labelled {_young_age(state.rules, effective)} ago keep the mark only through their own follow-up audit: "
+           f"{', '.join(young)}" if young else ""),
         actor=actor, event_id=event_id, reason=reason, young_locals=young)
     set_deadline(state, today, "withdrawal.mark_removal", DeadlineKind.transition, removal, "the mark is no longer used")
+
+
+def _young_age(rules: RuleSet, on: date) -> str:
+    rule = rules.deadlines.young_local_label_age.at(on)
+    return f"{'at most' if rule.inclusive else 'less than'} {rule.amount} {rule.unit.value.replace('_', ' ')}"
 
 
 def _suspension(state, event: Suspension, today, env, effects, seed_for) -> None:
@@ -541,7 +564,8 @@ def local_decided(state: CentralState, outcome: LocalOutcome, today: date) -> Ef
         more = services_to_add(state.rules, audited, labelled, today)
         _set_stage(state, CentralPhase.shortfall)
         log(state, today, today, "network_shortfall",
-            f"{labelled} of {audited} audited local services labelled, {required} required (⌈75 % × {audited}⌉): "
+            f"{labelled} of {audited} audited local services labelled, {required} required "
+            f"(⌈{percent(state.rules.central.criteria.at(today).local_labelled_min_share)} × {audited}⌉): "
             f"present at least {more} more (§3.9.2); the central label may be suspended meanwhile")
         effects.notes.append(Notification(key=f"shortfall:{state.year}:{audited}", kind="info", recipients=state.recipients(),
                                           subject=f"Present at least {more} more local services: {labelled}/{audited} labelled, {required} required"))

@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from .models import (
-    CalendarsFile, Dated, DeadlinesFile, EngagementsFile, PerimetersFile, ProceduresFile, RuleSet, SurveysFile,
-    TiersFile,
+    Anchor, CalendarsFile, CentralFile, Dated, DeadlinesFile, EngagementsFile, PerimetersFile, ProceduresFile, RuleSet,
+    SurveysFile, TiersFile,
 )
 
 Problem = tuple[str, tuple[Any, ...], str]
@@ -222,7 +222,27 @@ def _time_zones(calendars: CalendarsFile) -> Iterator[Problem]:
             yield "calendars.yaml", where, f"no time zone for territory(ies) {', '.join(ids)}; every territory needs one"
 
 
+def _written(file: str, model: BaseModel, key: str, example: str) -> Iterator[Problem]:
+    """A key that histories from before it may lack, written `key: null` in a rule file (a file without the key
+    is refused by the model)."""
+    if getattr(model, key) is None:
+        yield file, (key,), f"{key}: a rule file gives it dated values, e.g. {example}"
+
+
+def _central(central: CentralFile) -> Iterator[Problem]:
+    yield from _written("central.yaml", central, "followup_lower_majority", "keep_held_tier (Guide §3.9.2, Open)")
+
+
 def _deadlines(deadlines: DeadlinesFile) -> Iterator[Problem]:
+    yield from _written("deadlines.yaml", deadlines, "late_followup_target",
+                        "{amount: 2, unit: months, direction: after, anchor: withdrawal_effective, movable: false}")
+    if deadlines.late_followup_target is not None:
+        for start, delay in _entries(deadlines.late_followup_target):
+            base = ("late_followup_target", "values", start, "value")
+            if delay.anchor != Anchor.withdrawal_effective:
+                yield "deadlines.yaml", base + ("anchor",), "the late follow-up is counted from the central withdrawal: anchor: withdrawal_effective"
+            if delay.direction != "after":
+                yield "deadlines.yaml", base + ("direction",), "the late follow-up's target comes after the withdrawal: direction: after"
     for start, followups in _entries(deadlines.central_followups):
         base = ("central_followups", "values", start, "value")
         previous = 0
@@ -235,6 +255,7 @@ def _deadlines(deadlines: DeadlinesFile) -> Iterator[Problem]:
 
 
 def _procedures(procedures: ProceduresFile) -> Iterator[Problem]:
+    yield from _written("procedures.yaml", procedures, "repeated_postponements", "2 (Guide §5.3.1, Open)")
     for field, needed in ENGINE_VOCABULARY.items():
         dated = getattr(procedures, field)
         for start, items in _entries(dated):
@@ -269,6 +290,7 @@ def _perimeters(perimeters: PerimetersFile) -> Iterator[Problem]:
 # Each check and the files it reads, in the order they run.
 CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterator[Problem]]], ...] = (
     (("tiers.yaml",), _tiers),
+    (("central.yaml",), _central),
     (("engagements.yaml",), _engagements),
     (("surveys.yaml",), _surveys),
     (("surveys.yaml", "engagements.yaml"), _user_survey_engagements),

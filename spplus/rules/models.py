@@ -89,6 +89,38 @@ class Dated(Model, Generic[T]):
         return self.entry_at(when)[1].value
 
 
+FILE_CONTEXT = {"rule_file": True}
+
+
+def _written_in_files(*names: str) -> Any:
+    """Keys a rule file must write out, though a history recorded before they existed may lack them.
+
+    Rules pinned by running cycles come back from their histories in the shape they had then;
+    a field added later takes its default there (the behaviour those cycles had), while the loader
+    (which validates with FILE_CONTEXT) still refuses a rule file that leaves it out.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def check(cls: type, data: Any, info: ValidationInfo) -> Any:
+        if info.context == FILE_CONTEXT and isinstance(data, dict):
+            missing = [name for name in names if name not in data]
+            if missing:
+                raise ValueError(f"missing key(s) {', '.join(map(repr, missing))}")
+        return data
+
+    return check
+
+
+def _required_in_schema(*names: str) -> Any:
+    """Editors see these keys as required, as the loader has it (histories from before they existed may lack them)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema.setdefault("required", []).extend(names)
+
+    return extra
+
+
 # ---------------------------------------------------------------- edition.yaml
 class EditionFile(Model):
     """Which edition of the rules this directory is: the id a cycle pins."""
@@ -175,9 +207,30 @@ class Sampling(Model):
     minimum: Annotated[int, Field(ge=0)]
 
 
+class LowerMajority(StrEnum):
+    """The tier a central follow-up gives when most of the year's local labels are below the held tier."""
+
+    keep_held_tier = "keep_held_tier"
+    majority_tier = "majority_tier"
+
+
+LowerMajorityChoice = _choice(LowerMajority)
+
+
 class CentralFile(Model):
+    model_config = ConfigDict(json_schema_extra=_required_in_schema("followup_lower_majority"))
+    _lower_majority_written = _written_in_files("followup_lower_majority")
+
     criteria: Dated[CentralCriteria]
     sampling: Dated[Sampling]
+    # Optional only for rule sets recorded in histories before it existed (their cycles kept the held tier);
+    # a rule file must write it.
+    followup_lower_majority: Dated[LowerMajorityChoice] | None = Field(
+        default=None,
+        description="At a central follow-up whose control points pass (§3.9.2), when most of the local services "
+        "labelled that year obtained a tier below the one the central service holds: 'keep_held_tier' confirms the "
+        "held tier, 'majority_tier' gives the tier most of them obtained.",
+    )
 
 
 # ---------------------------------------------------------------- surveys.yaml
@@ -271,29 +324,6 @@ class Anchor(StrEnum):
 AnchorChoice = _choice(Anchor)
 
 
-FILE_CONTEXT = {"rule_file": True}
-
-
-def _written_in_files(*names: str) -> Any:
-    """Keys a rule file must write out, though a history recorded before they existed may lack them.
-
-    Rules pinned by running cycles come back from their histories in the shape they had then;
-    a field added later takes its default there (the behaviour those cycles had), while the loader
-    (which validates with FILE_CONTEXT) still refuses a rule file that leaves it out.
-    """
-
-    @model_validator(mode="before")
-    @classmethod
-    def check(cls: type, data: Any, info: ValidationInfo) -> Any:
-        if info.context == FILE_CONTEXT and isinstance(data, dict):
-            missing = [name for name in names if name not in data]
-            if missing:
-                raise ValueError(f"missing key(s) {', '.join(map(repr, missing))}")
-        return data
-
-    return check
-
-
 class Delay(Model):
     """A date counted from a fact of the cycle: amount × unit, before or after the anchor."""
 
@@ -340,6 +370,9 @@ class CentralFollowUp(Model):
 class DeadlinesFile(Model):
     """Every delay of the label's procedures, each dated and referenced."""
 
+    model_config = ConfigDict(json_schema_extra=_required_in_schema("late_followup_target"))
+    _late_followup_written = _written_in_files("late_followup_target")
+
     dossier: Dated[Delay]
     complements: Dated[Delay]
     audit_plan: Dated[Delay]
@@ -364,6 +397,14 @@ class DeadlinesFile(Model):
     mark_removal: Dated[Delay]
     network_local_surveys: Dated[Delay]
     young_local_label_age: Dated[AgeLimit]
+    # Optional only for rule sets recorded in histories before it existed (their cycles held that follow-up
+    # within followup_window either side of the withdrawal + followup_window); a rule file must write it.
+    late_followup_target: Dated[Delay] | None = Field(
+        default=None,
+        description="A local label that must pass its own follow-up audit because its central service's label was "
+        "withdrawn (§5.3.2 note), when its own follow-up window had already closed by then: the new target date, "
+        "counted from the withdrawal; the audit is held within followup_window either side of it.",
+    )
 
 
 # ---------------------------------------------------------------- calendars.yaml
@@ -457,14 +498,29 @@ class AutomaticActions(Model):
     withdraw_when_suspension_not_lifted: bool
 
 
+PostponementCount = TypeAliasType("PostponementCount", Annotated[int, Field(
+    ge=1, description="A number of postponements of the same audit.",
+)])
+
+
 class ProceduresFile(Model):
     """Lists the guide fixes: the dossier's contents, the reasons to suspend or withdraw a label."""
+
+    model_config = ConfigDict(json_schema_extra=_required_in_schema("repeated_postponements"))
+    _postponements_written = _written_in_files("repeated_postponements")
 
     automatic_actions: Dated[AutomaticActions]
     dossier_contents: Dated[list[Item]]
     suspension_reasons: Dated[list[Item]]
     withdrawal_reasons: Dated[list[Item]]
     appeal_outcomes: Dated[list[Item]]
+    # Optional only for rule sets recorded in histories before it existed (their cycles warned at the 2nd
+    # postponement); a rule file must write it.
+    repeated_postponements: Dated[PostponementCount] | None = Field(
+        default=None,
+        description="From how many postponements of the same audit of a labelled service the service and the body "
+        "are told that a « succession de reports d'audits » may justify a suspension (§5.3.1); the body decides.",
+    )
 
 
 # ---------------------------------------------------------------- perimeters.yaml

@@ -65,3 +65,17 @@ class Driver:
 
     def deadline(self, key: str):
         return self.state.deadlines[key]
+
+
+def with_rule(rules: RuleSet, section: str, key: str, value: Any) -> RuleSet:
+    """``rules`` with every dated value of ``<section>.<key>`` replaced by ``value``; ``None`` drops the key, as
+    in the rules pinned by histories recorded before it existed. Everything else (edition, hash) as it is."""
+    data = rules.model_dump()
+    if value is None:
+        del data[section][key]
+    else:
+        for entry in data[section][key]["values"].values():
+            entry["value"] = value
+    changed = RuleSet.model_validate(data)
+    assert getattr(getattr(changed, section), key) != getattr(getattr(rules, section), key)
+    return changed

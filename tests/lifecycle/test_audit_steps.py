@@ -307,8 +307,6 @@ def test_report_on_day_21_is_met_day_22_is_a_breach(rules, calendar_for):
     assert late.state.breaches == 1
 
 
-# Fails on the committed code (HEAD 5c66699: close_deadline kept it missed and logged "late"); passes with the
-# uncommitted close_deadline change in spplus/lifecycle/common.py (breach withdrawn when the event is dated on time).
 def test_report_sent_on_time_but_recorded_later_is_not_a_breach(rules, calendar_for):
     """§3.7.1: a report sent on day 21 was sent « dans un délai de 21 jours », even if the body records it on day 24."""
     d = visited(rules, calendar_for)
@@ -353,7 +351,8 @@ def test_decision_inside_the_window_once_observations_are_received(rules, calend
     d.send({"type": "observations", "received_on": "2026-03-23", "text": "our remarks"})
     d.send(decision(date(2026, 3, 23), "bronze"))
     assert d.state.phase == Phase.labelled
-    assert d.deadline("audit1.observations").status != DeadlineStatus.open
+    window = d.deadline("audit1.observations")  # a window, not a deadline: done (not met or missed) on the decision
+    assert (window.status, window.closed_on) == (DeadlineStatus.done, date(2026, 3, 23))
 
 
 def test_decision_before_the_report_was_received_is_refused(rules, calendar_for):
@@ -397,7 +396,7 @@ def test_postponement_moves_the_complements_deadline(rules, calendar_for):
 
 def test_audit_dates_cannot_change_once_the_visit_is_recorded(rules, calendar_for):
     d = visited(rules, calendar_for)
-    d.refused(audit_dates(date(2026, 4, 14)))
+    assert d.refused(audit_dates(date(2026, 4, 14))) == "an initial audit is scheduled during preparation; this cycle is audit"
     assert d.state.current_audit.visit_start == VISIT_START
 
 

@@ -115,8 +115,9 @@ def test_a_refused_candidate_cannot_schedule_another_audit_in_this_cycle(rules, 
     """§3.8.1: a new application is a new candidacy, not a new audit of the refused one."""
     d = at_decision(rules, calendar_for, score=45)
     d.send(decision(DECIDED, None))
-    d.refused({"type": "audit_dates", "audit": "initial", "visit_start": "2026-05-05", "visit_end": "2026-05-05",
-               "sites": ["hdv"]})
+    message = d.refused({"type": "audit_dates", "audit": "initial", "visit_start": "2026-05-05", "visit_end": "2026-05-05",
+                         "sites": ["hdv"]})
+    assert message == "an initial audit is scheduled during preparation; this cycle is refused"
 
 
 def test_events_after_the_refused_cycle_closed_are_refused(rules, calendar_for):

@@ -25,6 +25,7 @@ from dateutil.relativedelta import relativedelta
 from spplus.lifecycle import LabelStatus, Phase
 from spplus.lifecycle.state import DeadlineStatus
 
+from .driver import with_rule
 from .test_cycle_basics import (
     DAY, DECIDED, agent_survey, audit_dates, decision, dossier, full_audit, labelled, plan, prerequisites, report,
     self_assessment, timeline_kinds, user_survey, visit,
@@ -130,8 +131,6 @@ def test_window_closing_without_a_followup_visit_is_a_breach(rules, calendar_for
     assert d.state.label_status == LabelStatus.valid
 
 
-# Fails on the committed code (HEAD 5c66699: the breach counted at closes + 1 stayed); passes with the uncommitted
-# close_deadline change in spplus/lifecycle/common.py.
 def test_followup_visit_on_the_last_day_of_the_window_scored_the_next_day_is_no_breach(rules, calendar_for):
     """§3.9.1: a visit on 1 December 2027 is « au plus tard, deux mois après » the target."""
     d = followup_ready(rules, calendar_for)
@@ -352,7 +351,10 @@ def test_withdrawal_of_a_suspended_label(rules, calendar_for):
     assert (s.phase, s.label_status) == (Phase.withdrawn, LabelStatus.withdrawn)
     assert s.withdrawal == {"reason": "mark-rules-broken", "effective": "2026-12-31", "mark_removed_by": "2027-02-28"}
     assert any(n.kind == "decision" and "ditp" in n.recipients and "2027-02-28" in n.subject for n in d.notes)
-    assert not s.open_deadlines() or [x.key for x in s.open_deadlines()] == ["withdrawal.mark_removal"]
+    # Every deadline of the label ended with it; the one left is the mark's removal, 31 December + 2 months.
+    assert [(x.key, x.due) for x in s.open_deadlines()] == [("withdrawal.mark_removal", date(2027, 2, 28))]
+    d.pass_to(date(2027, 2, 27))
+    assert not s.finished
     d.pass_to(date(2027, 2, 28))
     assert s.finished
 
@@ -415,13 +417,40 @@ def test_followup_decision_while_suspended_keeps_the_suspension(rules, calendar_
     assert (s.phase, s.label_status) == (Phase.suspended, LabelStatus.suspended)
 
 
-def test_repeated_postponements_of_a_followup_warn_the_body(rules, calendar_for):
-    """§5.3.1: « succession de reports d'audits » may justify a suspension; the body is told at the 2nd postponement."""
-    d = followup_ready(rules, calendar_for)
+def postponed(d, times: int) -> list:
+    """The follow-up audit set for 7 September 2027, then moved ``times`` times by a week; the warnings sent."""
     d.send(audit_dates(date(2027, 9, 7), kind="followup"))
-    d.send(audit_dates(date(2027, 9, 14), kind="followup"))
-    assert not any(n.key.startswith("postponements:") for n in d.notes)
-    d.send(audit_dates(date(2027, 10, 5), kind="followup"))
-    assert d.state.current_audit.postponements == 2
-    assert any(n.key == "postponements:2" and "§5.3.1" in n.subject for n in d.notes)
+    for week in range(1, times + 1):
+        d.send(audit_dates(date(2027, 9, 7) + timedelta(weeks=week), kind="followup"))
+    assert d.state.current_audit.postponements == times
+    return [n for n in d.notes if n.key.startswith("postponements:")]
+
+
+def test_repeated_postponements_of_a_followup_warn_the_body(rules, calendar_for):
+    """§5.3.1: a « succession de reports d'audits » may justify a suspension. The guide gives no number: the
+    Open default of rules/procedures.yaml repeated_postponements is 2, so the body is told at the 2nd postponement
+    of the same audit, not at the 1st; the engine only warns (« une décision de suspension … peut être prise … par
+    l'organisme de certification »)."""
+    assert rules.procedures.repeated_postponements.at(date(2027, 9, 1)) == 2
+    d = followup_ready(rules, calendar_for)
+    assert postponed(d, 1) == []
+    d = followup_ready(rules, calendar_for)
+    [warning] = postponed(d, 2)
+    assert warning.key == "postponements:2"  # audit 2: the follow-up
+    assert "postponed 2 times" in warning.subject and "from 2 postponements" in warning.subject and "§5.3.1" in warning.subject
     assert d.state.label_status == LabelStatus.valid  # the body decides, not the engine
+
+
+def test_the_number_of_postponements_that_warns_is_the_rule_files(rules, calendar_for):
+    """repeated_postponements set to 3 (a DITP choice, the guide gives no number): no warning at the 2nd, one at the 3rd."""
+    three = with_rule(rules, "procedures", "repeated_postponements", 3)
+    assert postponed(followup_ready(three, calendar_for), 2) == []
+    [warning] = postponed(followup_ready(three, calendar_for), 3)
+    assert "postponed 3 times" in warning.subject and "from 3 postponements" in warning.subject
+
+
+def test_rules_pinned_before_the_setting_warn_at_the_second_postponement(rules, calendar_for):
+    """Rules pinned by a history recorded before repeated_postponements existed: the 2 those cycles had."""
+    old = with_rule(rules, "procedures", "repeated_postponements", None)
+    assert postponed(followup_ready(old, calendar_for), 1) == []
+    assert [n.key for n in postponed(followup_ready(old, calendar_for), 2)] == ["postponements:2"]

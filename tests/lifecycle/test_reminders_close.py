@@ -69,6 +69,8 @@ NOT_A_LOCAL_DEADLINE: dict[str, str] = {
     "self_assessment_max_age": "an age limit, checked against the self-assessment when the visit is scored (§3.1)",
     "quality_indicators_min_age": "an age limit on the dossier's indicators (§3.5.1), never a dated deadline",
     "young_local_label_age": "an age limit read when a central label is withdrawn (§5.3.2), never a dated deadline",
+    "late_followup_target": "opens no deadline of its own: it dates label.followup_target again when a central label is "
+                            "withdrawn after the local follow-up window closed (Open; tests/network/test_local_in_network.py)",
     "central_corrective_actions": "the central cycle's (spplus/network/machine.py)",
     "central_followups": "the central cycle's (spplus/network/machine.py)",
     "central_followup_window": "the central cycle's (spplus/network/machine.py)",

@@ -98,7 +98,8 @@ def test_renewal_only_from_a_label_that_holds(rules, calendar_for):
     d = labelled(rules, calendar_for)
     d.pass_to(date(2028, 1, 10))
     d.send({"type": "suspension", "reason": "own-request", "effective": "2028-01-10"})
-    d.refused(renewal(date(2028, 1, 10)))
+    # §3.10 invites « le service public labellisé »; a suspended label is not renewed while suspended.
+    assert d.refused(renewal(date(2028, 1, 10))) == "a renewal is asked by a service whose label holds; this cycle is suspended"
     from .test_cycle_basics import new_driver
 
     assert "renewal" in new_driver(rules, calendar_for).refused(renewal(date(2026, 1, 5)))
@@ -184,8 +185,14 @@ def test_refused_renewal_old_label_still_ends_at_its_expiry(rules, calendar_for)
     decided = full_audit(d, date(2028, 6, 6), 45, None)  # refused: new application from decided + 6 months
     assert d.state.phase == Phase.refused and d.state.label_status == LabelStatus.valid  # the old label holds meanwhile
     assert decided + relativedelta(months=6) < EXPIRY
-    d.pass_to(EXPIRY + DAY)
-    assert d.state.label_status != LabelStatus.valid
+    d.pass_to(EXPIRY - DAY)
+    assert d.state.label_status == LabelStatus.valid  # 31 March 2029, its last valid day
+    d.pass_to(EXPIRY)
+    s = d.state
+    assert (s.phase, s.label_status) == (Phase.expired, LabelStatus.expired)
+    # §5.3.2: « à l'issue du cycle de 3 ans, dans le cas où le service … ne souhaite pas renouveler »; the mark
+    # dropped « dans les deux mois suivant la date effective du retrait »: 1 June 2029.
+    assert s.withdrawal == {"reason": "no-renewal", "effective": "2029-04-01", "mark_removed_by": "2029-06-01"}
 
 
 def test_suspension_lifted_during_a_renewal_keeps_the_renewal(rules, calendar_for):
@@ -208,5 +215,7 @@ def test_suspended_label_expiring_during_a_renewal_does_not_end_the_renewal(rule
     d.send({"type": "suspension", "reason": "own-request", "effective": "2029-03-01"})
     d.pass_to(EXPIRY)
     s = d.state
-    assert s.phase != Phase.expired
-    assert s.current_audit is not None
+    # The old label ends on its expiry (1 April 2029); the renewal cycle goes on towards its audit of 17 April.
+    assert (s.phase, s.label_status) == (Phase.renewing, LabelStatus.expired)
+    assert s.current_audit is not None and s.current_audit.visit_start == date(2029, 4, 17)
+    assert not s.finished

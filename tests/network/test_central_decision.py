@@ -254,6 +254,8 @@ def test_a_refusal_tells_only_the_labelled_local_services_of_the_year(rules, cal
         assert notice.kind == "central_refused" and notice.on == DECIDED and notice.central == "cnaf"
     assert not set(effects.tell_locals) & refused
     assert effects.start_locals == []
+    # The 18 months are read from rules/deadlines.yaml followup_target (§3.9.1, which the note refers to).
+    assert "owe their own follow-up audit, 18 months after their decision (§3.8.2)" in d.entries("central_decision")[-1].summary
 
 
 def test_a_refused_cycle_closes_on_the_new_application_date(rules, calendar_for):

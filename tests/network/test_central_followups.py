@@ -24,13 +24,15 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
 from spplus.lifecycle import LabelStatus
 from spplus.lifecycle.state import DeadlineStatus
-from spplus.network.machine import EventRefused
 from spplus.network.state import CentralPhase
+
+from tests.lifecycle.driver import with_rule
 
 from .central_driver import (
     CLOSES1, DECIDED, DECIDED1, EXPIRY, LOCALS_DECIDED, LOCALS_DECIDED1, OPENS1, PREP1, PREP2, VISIT, VISIT1,
@@ -110,8 +112,9 @@ def test_a_follow_up_year_with_no_service_left_to_draw_can_still_hold_its_centra
 
 
 # ---------------------------------------------------------------------------------------------- shortfall
-@pytest.mark.parametrize(("n", "tiers", "more"), [(9, ["bronze", "bronze", None], 1), (100, ["or"] * 6 + [None] * 4, 6)])
-def test_fewer_than_75_percent_labelled_asks_for_more_services(rules, calendar_for, n, tiers, more):
+@pytest.mark.parametrize(("n", "tiers", "more", "required"), [(9, ["bronze", "bronze", None], 1, 3),
+                                                               (100, ["or"] * 6 + [None] * 4, 6, 8)])
+def test_fewer_than_75_percent_labelled_asks_for_more_services(rules, calendar_for, n, tiers, more, required):
     """§3.9.2: 2 of 3 labelled, ⌈2.25⌉ = 3 needed → 1 more (3 of 4 ≥ ⌈3⌉); 6 of 10, 8 needed → 6 more
     (12 of 16 ≥ ⌈12⌉, while 11 of 15 < ⌈11.25⌉ = 12)."""
     d = in_shortfall(rules, calendar_for(), n, tiers)
@@ -121,9 +124,22 @@ def test_fewer_than_75_percent_labelled_asks_for_more_services(rules, calendar_f
     assert f"{labelled} of {audited} audited local services labelled" in entry.summary
     assert f"present at least {more} more" in entry.summary and "§3.9.2" in entry.summary
     assert any(f"Present at least {more} more" in note.subject for e in d.effects for note in e.notes)
+    assert f"{required} required (⌈75 % × {audited}⌉)" in entry.summary  # required: ⌈0.75 × audited⌉ by hand below
     message = d.refused(audit_dates(VISIT1))
-    assert "present more services" in message and "§3.9.2" in message
+    assert message == ("fewer than 75 % of the audited local services are labelled: present more services before the "
+                       "central audit (§3.9.2)")
     assert d.state.label_status == LabelStatus.valid  # « pourra être suspendu »: the body's decision, not automatic
+
+
+def test_the_shortfall_messages_read_the_share_from_the_rules(rules, calendar_for):
+    """The share is the rule file's (central.yaml criteria.local_labelled_min_share), not a 75 written in the code:
+    at 80 % (a DITP choice), 2 of 3 labelled, ⌈0.8 × 3⌉ = ⌈2.4⌉ = 3 required."""
+    criteria = rules.central.criteria.at(PREP1).model_dump()
+    eighty = with_rule(rules, "central", "criteria", {**criteria, "local_labelled_min_share": Decimal("0.8")})
+    d = in_shortfall(eighty, calendar_for(), 9, ["bronze", "bronze", None])
+    [entry] = d.entries("network_shortfall")
+    assert "2 of 3 audited local services labelled, 3 required (⌈80 % × 3⌉)" in entry.summary
+    assert d.refused(audit_dates(VISIT1)).startswith("fewer than 80 % of the audited local services are labelled")
 
 
 def test_a_random_extension_draws_among_services_not_yet_audited(rules, calendar_for):
@@ -224,13 +240,30 @@ def test_a_higher_tier_when_most_of_the_years_labels_are_higher(rules, calendar_
 
 
 def test_a_lower_majority_keeps_the_held_tier(rules, calendar_for):
-    """§3.9.2 names only « confirmé » and « palier supérieur »; a lower majority is not a scenario of the guide
-    (Open): the engine proposes the tier held (argent), the follow-ups « n'ont pas pour objet de remettre en
-    cause l'attribution du label » (§3.9)."""
+    """§3.9.2 names only « confirmé » and « palier supérieur »; a lower majority is not a scenario of the guide.
+    This tests the Open default of rules/central.yaml followup_lower_majority, keep_held_tier: the engine proposes
+    the tier held (argent), as the follow-ups « n'ont pas pour objet de remettre en cause l'attribution du label »
+    (§3.9)."""
+    assert rules.central.followup_lower_majority.at(VISIT1) == "keep_held_tier"
     d = year_n(rules, calendar_for())
     followup_year(d, 1, ["bronze", "bronze", "bronze", "argent"])
     assert d.state.audits[-1].proposal_tier == "argent" and d.state.attestation.tier == "argent"
-    assert "lower" in d.entries("central_visit")[-1].summary
+    assert d.state.audits[-1].outcome == "confirmed"
+    assert "lower, the held tier kept (central.followup_lower_majority)" in d.entries("central_visit")[-1].summary
+
+
+@pytest.mark.parametrize(("setting", "proposed", "outcome"), [("majority_tier", "bronze", "lower_tier"),
+                                                              (None, "argent", "confirmed")])
+def test_a_lower_majority_gives_the_tier_the_rule_file_says(rules, calendar_for, setting, proposed, outcome):
+    """followup_lower_majority: majority_tier (a DITP choice) proposes the tier most of the year's labels obtained
+    (3 bronze of 4 → bronze), decided without a reason; rules pinned before the setting existed (None) keep the
+    held argent, as those cycles did."""
+    changed = with_rule(rules, "central", "followup_lower_majority", setting)
+    d = year_n(changed, calendar_for())
+    followup_year(d, 1, ["bronze", "bronze", "bronze", "argent"])
+    audit = d.state.audits[-1]
+    assert (audit.proposal_tier, d.state.attestation.tier, audit.outcome) == (proposed, proposed, outcome)
+    assert audit.decided_tier == proposed and "overriding" not in d.entries("central_decision")[-1].summary
 
 
 def test_missing_survey_reports_of_the_labelled_local_services_give_no_label(rules, calendar_for):
@@ -359,14 +392,15 @@ def test_year_n_is_the_year_of_the_audits_not_of_the_contract(rules, calendar_fo
     assert d.state.current_audit.proposal_labelled is True
 
 
-def test_a_service_named_twice_in_an_extension_is_added_once(rules, calendar_for):
-    """§3.9.2: services are presented « pour atteindre le minimum de 75% » — each counts once, with one local cycle."""
+def test_a_service_named_twice_in_an_extension_is_refused(rules, calendar_for):
+    """§3.9.2: « un ou plusieurs services publics locaux supplémentaires » are presented « pour atteindre le minimum
+    de 75% » — each service counts once. A list naming one twice is refused as a whole (a slip the body corrects),
+    not silently read as one service: nothing is drawn, no local cycle starts; named once, it is added once."""
     d = in_shortfall(rules, calendar_for(), 9, ["bronze", "bronze", None])
     fresh = next(s for s in d.state.network_ids if s not in d.state.audited)
-    try:
-        effects = d.send(extend(services=[fresh, fresh]))
-    except EventRefused:  # refusing the repeated name is as good
-        return
+    assert d.refused(extend(services=[fresh, fresh])) == "services: a service is named twice"
+    assert fresh not in d.state.audited and d.state.stage == CentralPhase.shortfall
+    effects = d.send(extend(services=[fresh]))
     assert [s.id for s in effects.start_locals] == [fresh]
     assert d.state.audited.count(fresh) == 1
 
@@ -378,4 +412,4 @@ def test_a_follow_up_decided_below_the_held_tier_is_not_recorded_as_confirmed(ru
     followup_year(d, 1, ["argent"] * 4, decide=False)
     d.decide(d.today, "bronze", reason="the commission's reading")
     assert d.state.attestation.tier == "bronze"
-    assert d.state.audits[-1].outcome != "confirmed"
+    assert d.state.audits[-1].outcome == "lower_tier"

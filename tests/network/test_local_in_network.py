@@ -8,7 +8,8 @@
   labellisés conservent le bénéfice du résultat de leur audit … Ils devront se présenter à un audit de
   suivi à 18 mois » — the standard §3.9.1 follow-up: 18 months from the local decision, ± 2 months.
 * §5.3.2, note: a central label withdrawn → local labels « depuis moins de deux ans » keep the mark only
-  through a local follow-up audit; older ones are not concerned.
+  through a local follow-up audit; older ones are not concerned. The note does not say when that audit
+  takes place once the label's own window has closed: rules/deadlines.yaml late_followup_target (Open).
 
 The plain path (as in tests/lifecycle): prerequisites 12 January 2026, visit 10–11 March 2026, report
 20 March, local decision 1 April 2026 → its own 18-month follow-up would be 1 October 2027, window
@@ -25,7 +26,7 @@ import pytest
 
 from spplus.lifecycle import LabelStatus, Phase, network_notice
 from spplus.lifecycle.state import DeadlineStatus
-from tests.lifecycle.driver import Driver
+from tests.lifecycle.driver import Driver, with_rule
 
 DAY = timedelta(days=1)
 CENTRAL = "central-cnaf"
@@ -185,16 +186,42 @@ def test_a_central_withdrawal_gives_a_young_label_its_follow_up(rules, calendar_
 @pytest.mark.parametrize(("withdrawn", "target", "closes"), [(date(2028, 3, 31), date(2028, 5, 31), date(2028, 7, 31)),
                                                               (date(2027, 12, 2), date(2028, 2, 2), date(2028, 4, 2))])
 def test_when_its_own_window_has_closed_the_follow_up_window_opens_at_the_withdrawal(rules, calendar_for, withdrawn, target, closes):
-    """§5.3.2 note: withdrawn after 1 December 2027 (its own window closed), the label still younger than 2 years:
-    the window opens on the withdrawal date and lasts the rules' 2 + 2 months."""
+    """§5.3.2 note: the label, still younger than 2 years, keeps the mark only « à condition de se présenter à un
+    audit de suivi ». The guide does not say when, once its own window closed (1 December 2027). This tests the Open
+    default of rules/deadlines.yaml late_followup_target: the target 2 months after the withdrawal, so that with
+    followup_window's ± 2 months (§3.9.1) the window opens on the withdrawal date and closes 4 months later."""
+    late = rules.deadlines.late_followup_target.at(withdrawn)
+    assert (late.amount, late.unit, late.direction, late.anchor) == (2, "months", "after", "withdrawal_effective")
     d = labelled_local(rules, calendar_for)
     notice(d, "central_withdrawn", withdrawn)
     assert d.state.independent is True
     assert d.deadline("label.followup_window_opens").due == withdrawn
     assert d.deadline("label.followup_target").due == target
     assert d.deadline("label.followup_window_closes").due == closes
+    assert d.deadline("label.followup_target").computed.rule == "deadlines.late_followup_target"
     d.send(audit_dates(withdrawn, kind="followup"))
     assert d.state.phase == Phase.followup
+
+
+def test_the_late_follow_up_target_is_the_rule_files(rules, calendar_for):
+    """late_followup_target set to 3 months (a DITP choice): withdrawn 2 December 2027 → target 2 March 2028,
+    window 2 January – 2 May 2028 (± 2 months, §3.9.1); an audit on the withdrawal date is then too early."""
+    changed = with_rule(rules, "deadlines", "late_followup_target",
+                        {"amount": 3, "unit": "months", "direction": "after", "anchor": "withdrawal_effective", "movable": False})
+    d = labelled_local(changed, calendar_for)
+    notice(d, "central_withdrawn", date(2027, 12, 2))
+    assert [d.deadline(k).due for k in FOLLOWUP_KEYS[1:]] == [date(2028, 1, 2), date(2028, 3, 2), date(2028, 5, 2)]
+    assert "between 2028-01-02 and 2028-05-02" in d.refused(audit_dates(date(2027, 12, 20), kind="followup"))
+
+
+def test_rules_pinned_before_the_setting_open_the_window_at_the_withdrawal(rules, calendar_for):
+    """Rules pinned by a history recorded before late_followup_target existed: the window opens on the withdrawal
+    date and lasts followup_window on each side of withdrawal + 2 months, as those cycles had it."""
+    old = with_rule(rules, "deadlines", "late_followup_target", None)
+    d = labelled_local(old, calendar_for)
+    notice(d, "central_withdrawn", date(2027, 12, 2))
+    assert [d.deadline(k).due for k in FOLLOWUP_KEYS[1:]] == [date(2027, 12, 2), date(2028, 2, 2), date(2028, 4, 2)]
+    assert d.deadline("label.followup_target").computed.rule == "deadlines.followup_target"
 
 
 @pytest.mark.parametrize("withdrawn", [date(2028, 4, 1), date(2028, 9, 1)])

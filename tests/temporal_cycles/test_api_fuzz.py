@@ -1,4 +1,4 @@
-"""A schema-based fuzz run (schemathesis) against the served OpenAPI document finds no 500.
+"""A schema-based fuzz run (schemathesis) against the served OpenAPI document finds no 5xx.
 
 The API runs for real: uvicorn on a loopback port, in a thread with its own event loop, with
 its own Temporal client and a worker on that loop (the test's loop is busy running the fuzzer),
@@ -98,7 +98,7 @@ def test_no_request_makes_the_api_fail(api_schema, served_api) -> None:
         @given(case=operation.as_strategy())
         def call(case) -> None:
             response = case.call(headers={"Authorization": f"Bearer {token}"})
-            if response.status_code >= 500 and response.status_code != 503:
+            if response.status_code >= 500:  # the README: « a schemathesis fuzz run … (no 5xx) »
                 failures.append(f"{case.method} {case.formatted_path} → {response.status_code}: {response.text[:200]}")
 
         call()
