@@ -102,17 +102,9 @@ def latest_today() -> date:
 def _refuse_unfit_candidacy(candidacy: Any, edition: str | None) -> Any:
     """The rules a candidacy would open on, once it is known to open: raises :class:`EngineError` (422) for an
     unknown edition or territory, a contract dated in the future or before the rules, an oversized candidacy."""
-    from activities.rules import find_edition
-
     from .lifecycle.boundary import candidacy_problems
-    from .rules.loader import RuleSetInvalid
 
-    try:
-        rules = find_edition(Settings.from_env(), edition)
-    except LookupError as exc:
-        raise EngineError(f"edition: {exc}", "edition", "invalid") from None
-    except RuleSetInvalid as exc:
-        raise EngineError(f"the rules in force are refused; fix them first:\n{exc}", None, "invalid") from None
+    rules = _rules_in_force(edition)
     problems = candidacy_problems(candidacy, rules, latest_today())
     if problems:
         field = problems[0].split(":", 1)[0] if ":" in problems[0].split(" ", 1)[0] else None
@@ -155,6 +147,139 @@ async def import_candidacy(client: Client, plan: Any, raw: bytes, task_queue: st
     except WorkflowAlreadyStartedError:
         owner = await cycle_owner(client, candidate.id)
         raise EngineError(f"{candidate.id} already has a cycle under way", "candidate.id", "conflict", owner) from None
+
+
+class CatalogueRowResult(BaseModel):
+    """What became of one row of a back catalogue: its cycle started (and where it stands today), or why not."""
+
+    line: int
+    candidate: str | None
+    status: str  # "started" or "refused"
+    workflow_id: str | None = None
+    label_status: str | None = None  # valid, or expired when its 3 years are over
+    tier: str | None = None
+    expires: date | None = None
+    breaches: int | None = None
+    message: str | None = None  # a refusal, written "line N: …"
+    field: str | None = None  # the column at fault
+
+
+class CatalogueImport(BaseModel):
+    """A back catalogue's import: each row's outcome, in the file's order (a refused row never stops the others)."""
+
+    sha256: str
+    started: int
+    refused: int
+    rows: list[CatalogueRowResult]
+
+
+CATALOGUE_STARTS_AT_ONCE = 16  # workflow starts in flight at once (a catalogue of 2,000 rows starts in seconds)
+
+
+async def import_catalogue(client: Client, raw: bytes, task_queue: str, body: str | None, actor: str = "import",
+                           until: date | None = None) -> CatalogueImport:
+    """Start one labelled cycle per row of a back catalogue (CSV: name, sites, tier, decided_on, certification_body,
+    and optional id, territory, agents_in_contact), for the public list (issue 12).
+
+    Each row's cycle is labelled on its decision date by the pure core and the days pass to the territory's today
+    (a label whose 3 years are over has expired; a follow-up window that closed without an audit shows its breach);
+    its timeline says it came from the catalogue, with the file's SHA-256 and the row's line. ``body``: the only
+    certification body the rows may name (the caller's); ``None`` accepts any. An id the engine already holds
+    (running or closed cycle) refuses its row, saying only that the id is taken. Raises :class:`EngineError`
+    (``invalid``, field ``catalogue``) when the file cannot be read at all.
+    """
+    from workflows.cycle import LabelCycleWorkflow
+
+    from .holiday_source import working_calendar
+    from .lifecycle.boundary import candidacy_problems
+    from .lifecycle.importing import (CatalogueRefused, CatalogueRow, ImportRefused, digest_of, labelled_from_catalogue,
+                                      read_catalogue)
+    from .lifecycle.messages import CycleStart
+    from .lifecycle.state import CycleState
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EngineError(f"the catalogue is not UTF-8 text ({exc.reason} at byte {exc.start})", "catalogue", "invalid") from None
+    try:
+        rows = read_catalogue(text)
+    except CatalogueRefused as exc:
+        raise EngineError(str(exc), "catalogue", "invalid") from None
+    digest = digest_of(raw)
+    rules = _rules_in_force(None)
+    now = datetime.now(timezone.utc)
+    calendars: dict[str, Any] = {}
+    from .rules.span import rules_apply_from
+
+    floor = rules_apply_from(rules)  # rows decided before it are refused: no calendar before it is needed
+    first_year = min([now.date(), *(max(r.decided_on, floor) for r in rows if r.decided_on is not None)]).year - 1
+
+    def prepared(row: CatalogueRow) -> CatalogueRowResult | CycleState:
+        def refused(message: str, field: str | None) -> CatalogueRowResult:
+            return CatalogueRowResult(line=row.line, candidate=row.id, status="refused", message=f"line {row.line}: {message}",
+                                      field=field)
+
+        if row.problem is not None or row.candidate is None:
+            return CatalogueRowResult(line=row.line, candidate=row.id, status="refused", message=row.problem, field=row.field)
+        candidate = row.candidate
+        if body is not None and candidate.certification_body != body:
+            return refused(f"certification_body: {candidate.certification_body} is not this token's body; {body} imports "
+                           "its own labels", "certification_body")
+        problems = [p for p in candidacy_problems(candidate, rules, latest_today()) if not p.startswith("contract_signed")]
+        if problems:
+            return refused("; ".join(problems), problems[0].split(":", 1)[0] if ":" in problems[0] else None)
+        if candidate.territory not in calendars:  # one per territory, from the year before the oldest decision
+            calendars[candidate.territory] = working_calendar(rules, candidate.territory, first_year, now.year + 5, now.date())
+        calendar = calendars[candidate.territory]
+        try:
+            return labelled_from_catalogue(row, rules, calendar, until or calendar.local_date(now), digest, actor=actor)
+        except ImportRefused as exc:
+            return refused(exc.message, exc.field)
+
+    # The pure core's part, off the event loop (`worker.py --api` shares it with the worker).
+    states = await asyncio.to_thread(lambda: [prepared(row) for row in rows])
+    gate = asyncio.Semaphore(CATALOGUE_STARTS_AT_ONCE)
+
+    async def start(row: CatalogueRow, state: CycleState) -> CatalogueRowResult:
+        candidate = state.candidate
+        async with gate:
+            try:
+                handle = await client.start_workflow(
+                    LabelCycleWorkflow.run, CycleStart(state=state, actor=actor), id=cycle_id(candidate.id),
+                    task_queue=task_queue, search_attributes=initial_search_attributes(candidate),
+                    # Any cycle the engine holds under this id, running or closed, keeps it: a catalogue sent twice
+                    # starts nothing twice.
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
+            except WorkflowAlreadyStartedError:
+                # Whose and in what state is not said: another body's candidacy answers as any taken id.
+                return CatalogueRowResult(line=row.line, candidate=candidate.id, status="refused", field="id",
+                                          message=f"line {row.line}: the id {candidate.id} is taken; choose another")
+        attestation = state.attestation
+        return CatalogueRowResult(line=row.line, candidate=candidate.id, status="started", workflow_id=handle.id,
+                                  label_status=state.label_status.value, tier=attestation.tier if attestation else None,
+                                  expires=attestation.expires if attestation else None, breaches=state.breaches)
+
+    async def outcome(row: CatalogueRow, state: CatalogueRowResult | CycleState) -> CatalogueRowResult:
+        return state if isinstance(state, CatalogueRowResult) else await start(row, state)
+
+    results = list(await asyncio.gather(*(outcome(row, state) for row, state in zip(rows, states))))
+    started = sum(1 for r in results if r.status == "started")
+    return CatalogueImport(sha256=digest, started=started, refused=len(results) - started, rows=results)
+
+
+def _rules_in_force(edition: str | None) -> Any:
+    """The rules in force (or ``edition``), or :class:`EngineError` when they cannot be read."""
+    from activities.rules import find_edition
+
+    from .rules.loader import RuleSetInvalid
+
+    try:
+        return find_edition(Settings.from_env(), edition)
+    except LookupError as exc:
+        raise EngineError(f"edition: {exc}", "edition", "invalid") from None
+    except RuleSetInvalid as exc:
+        raise EngineError(f"the rules in force are refused; fix them first:\n{exc}", None, "invalid") from None
 
 
 async def send_event(client: Client, candidate_id: str, event: dict[str, Any] | BaseModel, event_id: str | None = None,

@@ -50,3 +50,8 @@ RULE_YAML_MAX_NODES = 5_000  # YAML nodes in one rule file (each key, value, lis
 RULE_EDITION_ID_MAX = 64  # characters of an edition id: it names a folder and is pinned in every cycle
 MAX_ERRORS_SHOWN = 50  # problems listed in one refusal of an edition; the rest are counted ("and N more")
 ERROR_MESSAGE_MAX_CHARS = 400  # characters of one problem's message in a refusal; a longer one is cut ("…")
+
+# Rows of one back-catalogue file (POST /cycles:import-catalogue, `spplus cycle import-catalogue`): each row
+# starts a cycle, so one request starts at most this many workflows (a body's whole catalogue is a few
+# hundred labels; a larger one is split in files). 2,000 rows of a few sites each stay far under MAX_REQUEST_BYTES.
+MAX_CATALOGUE_ROWS = 2_000

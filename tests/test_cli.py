@@ -398,3 +398,43 @@ def test_the_ditp_keeps_the_register_of_bodies_from_the_command_line(tmp_path, m
     assert tokens.exit_code == 0
     as_json = _json.loads(run(main, ["token", "list", "--json"]).output)
     assert as_json[0]["role"] == "operator" and "hash" not in as_json[0]
+
+
+def test_an_import_refused_by_the_rules_names_the_files_line(runner: CliRunner, api_engine: ApiEngine, tmp_path: Path) -> None:
+    """`cycle import FILE` (issue 12): a fact the rules refuse is said at its line in the file, and nothing starts;
+    the same file, once corrected, brings the candidacy in with its facts."""
+    from datetime import timedelta
+
+    body = new_body()
+    env = api_engine.env_for(api_engine.token(body))
+    ident = f"mairie-{uuid.uuid4().hex[:8]}"
+    start = (local_today() - timedelta(days=30)).isoformat()
+    visit = (local_today() + timedelta(days=60)).isoformat()
+    text = (f"candidate:\n  id: {ident}\n  name: Mairie de Rive\n  territory: metropole\n"
+            f"  sites: [{{id: hdv, name: Hôtel de ville}}]\n  agents_in_contact: 40\n  certification_body: {body}\n"
+            f"  contract_signed: {start}\n"
+            "facts:\n"
+            f"  - on: {start}\n    event: {{type: self_assessment, done_on: {start}}}\n"
+            f"  - on: {start}\n    event:\n      type: survey\n      kind: user\n      closed_on: {start}\n"
+            "      solicited: 1000\n      summary: {note: 75, admissible: 150}\n"
+            f"  - on: {start}\n    event: {{type: survey, kind: agent, closed_on: {start}, solicited: 40, "
+            "summary: {note: 55, admissible: 30}}\n"
+            f"  - on: {start}\n    event:\n      type: audit_dates\n      visit_start: {visit}\n      visit_end: {visit}\n"
+            "      sites: [gare]\n")
+    path = tmp_path / "import.yaml"
+    path.write_text(text, encoding="utf-8")
+    at = text.index("[gare]")  # the value at fault: its line and column in the file
+    line, column = text[:at].count("\n") + 1, at - text.rfind("\n", 0, at)
+    result = runner.invoke(main, ["cycle", "import", str(path)], env=env)
+    assert (result.exit_code, result.stdout) == (1, ""), result.output
+    assert re.fullmatch(rf"{re.escape(str(path))}:{line}:{column}: facts\.3: sites: unknown site\(s\) gare; .*\n", result.stderr), result.stderr
+    shown = runner.invoke(main, ["cycle", "show", ident], env=env)
+    assert shown.stderr == f"no cycle {ident} that this token may read\n"  # nothing started
+
+    path.write_text(text.replace("sites: [gare]", "sites: [hdv]"), encoding="utf-8")
+    said = ok(runner.invoke(main, ["cycle", "import", str(path)], env=env))
+    assert said.startswith(f"imported cycle-{ident} (sha256 ")
+    digest = said.split("sha256 ", 1)[1].split(" ", 1)[0]
+    timeline = json.loads(ok(runner.invoke(main, ["cycle", "timeline", ident, "--json"], env=env)))
+    assert any(e["kind"] == "imported" and digest in e["summary"] for e in timeline)
+    assert [e["kind"] for e in timeline].count("audit_dates") == 1

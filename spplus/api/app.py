@@ -291,6 +291,24 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
             raise
         return StartedCycle(workflow_id=handle.id, candidate=plan.candidate.id)
 
+    @app.post("/cycles:import-catalogue", tags=["cycles"], response_model=engine.CatalogueImport, openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}, "example": (
+            "name,sites,tier,decided_on,certification_body,agents_in_contact\n"
+            "Mairie du Port,Hôtel de ville|Annexe,bronze,2025-10-02,oc-alpha,64\n")}}}})
+    async def import_catalogue(who: Who, request: Request) -> engine.CatalogueImport:
+        """The back catalogue of labelled services (CSV: ``name``, ``sites`` separated by ``|``, ``tier``,
+        ``decided_on``, ``certification_body``, and optional ``id``, ``territory``, ``agents_in_contact``): one
+        labelled cycle per row, as it stands today (expired when its 3 years are over). Every row names the
+        token's body. The answer gives each row's outcome, a refused one as ``line N: …``; a refused row never
+        stops the others. At most ``MAX_CATALOGUE_ROWS`` rows (spplus/limits.py) per file."""
+        gate.require(who, Role.body)
+        kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if kind not in ("text/csv", "text/plain"):
+            raise Problem(415, "Unsupported Media Type", f"send the catalogue as CSV text (Content-Type: text/csv), "
+                          f"not {kind or 'no content type'}", "catalogue")
+        return await engine.import_catalogue(await temporal(), await request.body(), settings.task_queue, who.body,
+                                             actor=f"import:body:{who.body}")
+
     @app.post("/cycles/{candidate_id}/events", tags=["cycles"])
     async def send_event(candidate_id: str, event: CycleEvent, who: Who, request: Request,
                          idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:

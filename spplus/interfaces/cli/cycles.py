@@ -17,8 +17,8 @@ from typing import Any
 import click
 from pydantic import TypeAdapter, ValidationError
 
-from .common import emit, fail, json_option, one_line, read_data_file, read_event, run, temporal_client
-from .remote import Api, new_key, segment
+from .common import emit, fail, json_option, one_line, read_bounded, read_data_file, read_event, run, temporal_client
+from .remote import Api, Refused, new_key, segment, to_json
 
 API_NOTE = "Through the engine's HTTP API with a body's token (SPPLUS_API_URL, SPPLUS_TOKEN or a profile)."
 
@@ -56,6 +56,126 @@ def cycle_start(candidate_file: Path, as_json: bool) -> None:
     with Api() as api:
         started = api.post("/cycles", data)
     emit(started, as_json, f"started {started['workflow_id']}")
+
+
+def _data_path(data: Any, loc: Any) -> tuple[Any, ...]:
+    """A field's place in the file's data from a dotted path or a pydantic location: ``facts.3.event.tier`` →
+    ("facts", 3, "event", "tier"). A part the data does not hold (a tagged union's event type) is skipped."""
+    parts = loc.split(".") if isinstance(loc, str) else list(loc)
+    path: list[Any] = []
+    here = data
+    for part in parts:
+        if isinstance(here, list) and (isinstance(part, int) or str(part).isdigit()) and int(part) < len(here):
+            here = here[int(part)]
+            path.append(int(part))
+        elif isinstance(here, dict) and str(part) in here:
+            here = here[str(part)]
+            path.append(str(part))
+        elif isinstance(here, dict) and isinstance(here.get("event"), dict) and str(part) in here["event"]:
+            here = here["event"][str(part)]  # the engine names a fact's field (facts.3.tier): it is in its event
+            path += ["event", str(part)]
+    return tuple(path)
+
+
+def _import_file(path: Path) -> tuple[Any, Any]:
+    """An import file's data (numbers exact, duplicate keys refused) and its YAML document, for positions."""
+    from ...rules.yamlsource import RuleFileError, read_yaml
+
+    with path.open("rb") as stream:
+        text = read_bounded(stream, str(path), "a request")
+    if path.suffix == ".json":
+        data = read_data_file(path, sent=True)  # JSON's own messages (line:column) for a broken file
+        try:
+            return data, read_yaml(text, str(path))  # JSON is YAML: its positions, for the refusals
+        except RuleFileError:
+            return data, None
+    try:
+        document = read_yaml(text, str(path))
+    except RuleFileError as exc:
+        fail(str(exc))  # already file:line:column
+        raise  # unreachable
+    return document.data, document
+
+
+def _at_line(document: Any, data: Any, field: Any, message: str, name: str) -> str:
+    """``FILE:line:column: message`` at the field's place in the file, or ``FILE: message`` when it has none."""
+    if document is None or field is None:
+        return f"{name}: {message}"
+    return str(document.error(_data_path(data, field), message))
+
+
+@cycle.command("import")
+@click.argument("import_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+def cycle_import(import_file: Path, as_json: bool) -> None:
+    """Bring in a candidacy already under way: a YAML or JSON file with `candidate` and its dated `facts`.
+
+    Each fact ({on: YYYY-MM-DD, event: {...}}) is checked and applied on its own day, the days between pass as
+    they would have, and the cycle ends where it would be had it run from the start. A fact the rules refuse
+    refuses the whole import, at its line in the file (FILE:line:column). The cycle's timeline carries the
+    SHA-256 of the request (the file's content as JSON), printed here. For a certification body, for itself.
+    """
+    import hashlib
+
+    from ...lifecycle.importing import CycleImport
+
+    data, document = _import_file(import_file)
+    try:
+        TypeAdapter(CycleImport).validate_python(data)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False, include_input=False)[0]
+        fail(_at_line(document, data, error.get("loc", ()), str(error.get("msg", "invalid")).removeprefix("Value error, "),
+                      str(import_file)))
+    try:
+        digest = hashlib.sha256(to_json(data).encode("utf-8")).hexdigest()  # the very bytes Api.post sends
+    except ValueError as exc:
+        fail(f"{import_file}: {exc}")
+    try:
+        with Api() as api:
+            started = api.post("/cycles:import", data)
+    except Refused as exc:
+        if exc.status == 422 and exc.field and exc.field.split(".", 1)[0] in ("facts", "candidate", "opened_on"):
+            fail(_at_line(document, data, exc.field, exc.message, str(import_file)))
+        raise
+    emit({**started, "sha256": digest}, as_json, f"imported {started['workflow_id']} (sha256 {digest} on its timeline)")
+
+
+@cycle.command("import-catalogue")
+@click.argument("catalogue_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+def cycle_import_catalogue(catalogue_file: Path, as_json: bool) -> None:
+    """Import the back catalogue of labelled services, for the public list: one labelled cycle per CSV row.
+
+    Columns: name, sites (names separated by |), tier (bronze, argent, or), decided_on (YYYY-MM-DD),
+    certification_body (the token's body), and optional id (default: from the name), territory (default
+    metropole) and agents_in_contact (needed: a row without it is refused). Each cycle stands as it does today:
+    a label whose 3 years are over has expired. A refused row (`line N: …`, on standard error) never stops the
+    others; the command exits 1 when a row was refused. For a certification body, for itself.
+    """
+    from ...limits import MAX_CATALOGUE_ROWS
+
+    with catalogue_file.open("rb") as stream:
+        text = read_bounded(stream, str(catalogue_file), "a catalogue")
+    with Api() as api:
+        # The CSV as it is (its SHA-256 goes on each cycle's timeline), not as JSON.
+        response = api._send("POST", "/cycles:import-catalogue", retry=False, content=text.encode("utf-8"),
+                             headers={"Content-Type": "text/csv; charset=utf-8"})
+        answer = api._json(response)
+    rows = answer.get("rows", [])
+    if as_json:
+        emit(answer, True)
+    else:
+        for row in rows:
+            if row["status"] == "started":
+                expires = f", expires {row['expires']}" if row.get("expires") else ""
+                breaches = f", {row['breaches']} breach(es)" if row.get("breaches") else ""
+                click.echo(f"line {row['line']}: started {row['workflow_id']}  {row['label_status']} {row['tier']}{expires}{breaches}")
+            else:
+                click.echo(f"{catalogue_file}: {row['message']}", err=True)
+        click.echo(f"{answer['started']} started, {answer['refused']} refused (sha256 {answer['sha256']}; "
+                   f"at most {MAX_CATALOGUE_ROWS:,} rows per file)")
+    if answer.get("refused"):
+        raise SystemExit(1)
 
 
 @cycle.command("event")
