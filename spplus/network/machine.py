@@ -384,6 +384,20 @@ def _corrective(state, event: CorrectiveActions, today, env, effects, seed_for) 
 
 
 def _decision(state: CentralState, event: CentralDecision, today: date, env: CentralEnvelope, effects: Effects, seed_for: SeedFor) -> None:
+    """The decision, with the corrective actions the candidate proposed attached to it (§3.7.2, §3.8.2: the auditor
+    « transmet le rapport complet (ie. grille d'évaluation et actions correctives) » on which the body decides)."""
+    audit = state.current_audit
+    assert audit is not None
+    actions = list(audit.corrective_actions)
+    _decide(state, event, today, env, effects, seed_for)
+    if actions:
+        entry = next((e for e in reversed(state.timeline) if e.event_id == env.event_id), None)
+        if entry is not None:
+            entry.data["corrective_actions"] = actions
+            entry.summary += f"; decided with the {len(actions)} corrective action(s) proposed: " + " | ".join(actions)
+
+
+def _decide(state: CentralState, event: CentralDecision, today: date, env: CentralEnvelope, effects: Effects, seed_for: SeedFor) -> None:
     audit = state.current_audit
     assert audit is not None
     _, tier, why = proposal(state, audit)
