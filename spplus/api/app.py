@@ -233,23 +233,22 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
             raise transfer_problem(exc) from None
         return {"transfer": transfer.model_dump(mode="json"), "applied": await apply_transfer(transfer, actor)}
 
-    @app.post("/transfers/{transfer_id}/refuse", tags=["transfers"], response_model=BodyTransfer)
-    async def refuse_transfer(transfer_id: str, who: Who, request: Request) -> BodyTransfer:
-        await seen_transfer(who, request, transfer_id, "to")
+    async def close_transfer(who: Principal, request: Request, transfer_id: str, party: str,
+                             act: Callable[..., BodyTransfer]) -> BodyTransfer:
+        """Refuse (the receiving body) or cancel (the sender) a pending transfer, once; the DITP may do either."""
+        await seen_transfer(who, request, transfer_id, party)
         try:
-            return await asyncio.to_thread(transfers.refuse, transfer_id,
-                                           by="ditp" if who.role == Role.ditp else f"body:{who.body}")
+            return await asyncio.to_thread(act, transfer_id, by="ditp" if who.role == Role.ditp else f"body:{who.body}")
         except AlreadyDecided as exc:
             raise transfer_problem(exc) from None
 
+    @app.post("/transfers/{transfer_id}/refuse", tags=["transfers"], response_model=BodyTransfer)
+    async def refuse_transfer(transfer_id: str, who: Who, request: Request) -> BodyTransfer:
+        return await close_transfer(who, request, transfer_id, "to", transfers.refuse)
+
     @app.post("/transfers/{transfer_id}/cancel", tags=["transfers"], response_model=BodyTransfer)
     async def cancel_transfer(transfer_id: str, who: Who, request: Request) -> BodyTransfer:
-        await seen_transfer(who, request, transfer_id, "from")
-        try:
-            return await asyncio.to_thread(transfers.cancel, transfer_id,
-                                           by="ditp" if who.role == Role.ditp else f"body:{who.body}")
-        except AlreadyDecided as exc:
-            raise transfer_problem(exc) from None
+        return await close_transfer(who, request, transfer_id, "from", transfers.cancel)
 
     # ------------------------------------------------------------------ public
     @app.get("/public/labels", tags=["public"], summary="Labelled services (suspended ones flagged)")

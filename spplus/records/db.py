@@ -185,24 +185,16 @@ def upgrade(database: Database, revision: str = "head") -> None:
     Safe when two processes start at once: SQLite serialises them with its write lock, PostgreSQL
     with an advisory lock, and the second finds the schema already at head.
     """
-    from alembic import command
-
-    engine = database if isinstance(database, Engine) else make_engine(database)
-    try:
-        config = alembic_config()
-        with engine.connect() as connection:
-            connection.execution_options(spplus_write=True)
-            with connection.begin():
-                _advisory_lock(connection, "spplus.records.migrations")
-                config.attributes["connection"] = connection
-                command.upgrade(config, revision)
-    finally:
-        if engine is not database:
-            engine.dispose()
+    _migrate(database, "upgrade", revision)
 
 
 def downgrade(database: Database, revision: str) -> None:
     """Take the schema back to ``revision`` (``base``: no table). A developer's and the tests' tool."""
+    _migrate(database, "downgrade", revision)
+
+
+def _migrate(database: Database, action: str, revision: str) -> None:
+    """Run Alembic's ``upgrade`` or ``downgrade`` in one transaction, under the migrations' lock."""
     from alembic import command
 
     engine = database if isinstance(database, Engine) else make_engine(database)
@@ -213,7 +205,7 @@ def downgrade(database: Database, revision: str) -> None:
             with connection.begin():
                 _advisory_lock(connection, "spplus.records.migrations")
                 config.attributes["connection"] = connection
-                command.downgrade(config, revision)
+                getattr(command, action)(config, revision)
     finally:
         if engine is not database:
             engine.dispose()
