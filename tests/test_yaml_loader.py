@@ -8,6 +8,8 @@ from a run of the loader.
 
 from __future__ import annotations
 
+import re
+
 import shutil
 from datetime import date
 from decimal import Decimal
@@ -441,14 +443,23 @@ def test_a_rule_set_from_before_time_zones_still_reads(rules) -> None:
 # pinned in histories recorded before it may lack (tests/test_replay.py replays such histories).
 OPEN_CHOICES = [("central.yaml", "central", "followup_lower_majority"),
                 ("procedures.yaml", "procedures", "repeated_postponements"),
-                ("deadlines.yaml", "deadlines", "late_followup_target")]
+                ("deadlines.yaml", "deadlines", "late_followup_target"),
+                ("procedures.yaml", "procedures", "quality_indicators_too_recent")]
+
+
+def without_key(text: str, key: str, replacement: str = "") -> str:
+    """``text`` with the top-level ``key`` and its block replaced (the keys after it kept)."""
+    start = text.index(f"\n{key}:") + 1
+    following = re.compile(r"^\S", re.M).search(text, text.index("\n", start) + 1)
+    end = len(text) if following is None else following.start()
+    return text[:start] + replacement + text[end:]
 
 
 @pytest.mark.parametrize(("name", "section", "key"), OPEN_CHOICES)
 def test_an_open_choice_must_be_written(folder: Path, name: str, section: str, key: str) -> None:
     path = folder / name
     text = path.read_text(encoding="utf-8")
-    path.write_text(text[: text.index(f"\n{key}:") + 1], encoding="utf-8")  # each is the file's last key
+    path.write_text(without_key(text, key), encoding="utf-8")
     the_error(refusal(folder), folder, name, f"missing key(s) '{key}'")
 
 
@@ -456,7 +467,7 @@ def test_an_open_choice_must_be_written(folder: Path, name: str, section: str, k
 def test_an_open_choice_written_null_is_refused_where_it_stands(folder: Path, name: str, section: str, key: str) -> None:
     path = folder / name
     text = path.read_text(encoding="utf-8")
-    text = text[: text.index(f"\n{key}:") + 1] + f"{key}: null\n"
+    text = without_key(text, key, f"{key}: null\n")
     path.write_text(text, encoding="utf-8")
     error = the_error(refusal(folder), folder, name, f"{key}: a rule file gives it dated values")
     line, column = where(text, f"{key}: null")

@@ -15,12 +15,12 @@ from ..calendar import WorkingCalendar, shift
 from ..deadlines import age_check, delay_date, window_dates
 from ..idempotency import stamp
 from ..limits import MAX_EVENTS_PER_CYCLE
-from ..rules.models import RuleSet
+from ..rules.models import RecentIndicators, RuleSet
 from ..rules.shared import shared
 from ..surveys import SurveyKind
 from ..perimeter import perimeter_problems
 from ..tiers import propose_tier, tier_rank
-from .checks import proposed_outcome_tier, score_event
+from .checks import proposed_outcome_tier, recent_quality_indicators, score_event
 from .common import (
     ONE_DAY, Notification, audit_key, cancel, close_deadline, fulfil, known_ids, log, recipients, set_deadline, tier_label,
 )
@@ -251,8 +251,15 @@ def _dossier(state: CycleState, event: Dossier, today: date, env: Envelope, note
     received = set(event.contents) | (set() if first else set(required) - set(audit.dossier_missing))
     audit.dossier_missing = [item for item in required if item not in received]
     missing = f"; missing: {', '.join(audit.dossier_missing)} — the body may ask for complements" if audit.dossier_missing else "; complete"
+    indicators: dict[str, Any] = {}
+    if event.quality_indicators:
+        # Read back by the visit's prerequisites (checks.recent_quality_indicators, §3.5.1).
+        indicators = dict(audit=audit.number, quality_indicators=[
+            {"id": q.id, "in_place_since": q.in_place_since.isoformat()} for q in event.quality_indicators])
+        missing += "; quality indicators: " + ", ".join(f"{q.id} (since {q.in_place_since.isoformat()})" for q in event.quality_indicators)
     _entry(state, today, env, event.received_on,
-           f"{'dossier' if first else 'complements'} received on {event.received_on.isoformat()}{missing}", missing=audit.dossier_missing)
+           f"{'dossier' if first else 'complements'} received on {event.received_on.isoformat()}{missing}", missing=audit.dossier_missing,
+           **indicators)
     if first:
         audit.dossier_received = event.received_on
         close_deadline(state, today, audit_key(audit, "dossier"), event.received_on, notes)
@@ -290,6 +297,12 @@ def _visit(state: CycleState, event: Visit, today: date, env: Envelope, notes: l
     _entry(state, today, env, audit.visit_end,
            f"visit {audit.visit_start.isoformat()}–{audit.visit_end.isoformat()} scored ({scores}); the rules give {audit.proposal.tier_label or 'no tier'}",
            proposal=audit.proposal.tier)
+    setting, recent = recent_quality_indicators(state, audit)
+    if setting == RecentIndicators.flag and recent:
+        log(state, today, audit.visit_start, "quality_indicators_warning",
+            "quality indicators in place for too short a time, the visit taken as the rules say "
+            "(procedures.quality_indicators_too_recent: flag): " + "; ".join(recent),
+            rule="procedures.quality_indicators_too_recent", event_id=env.event_id)
     if audit.kind == AuditKind.followup:
         close_deadline(state, today, "label.followup_window_closes", audit.visit_start, notes)
         if state.closes_reminders:

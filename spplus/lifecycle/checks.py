@@ -13,6 +13,7 @@ from typing import Any
 
 from ..deadlines import age_check
 from ..idempotency import REUSED_KEY, is_repeat, reused_for_another
+from ..rules.models import RecentIndicators
 from ..surveys import SurveyDataError, SurveyKind, SurveyResult, read_survey_csv, score_survey, summary_result
 from ..tiers import propose_tier, tier_rank
 from .boundary import check_boundary
@@ -209,7 +210,36 @@ def prerequisites(state: CycleState, audit: AuditRecord) -> list[str]:
             problems.append(f"the {kind} survey is not valid: {'; '.join(result.reasons)}")
     if audit.dossier_received is None:
         problems.append("no dossier received (§3.5.1)")
+    setting, recent = recent_quality_indicators(state, audit)
+    if setting == RecentIndicators.refuse:
+        problems.extend(recent)
     return problems
+
+
+def recent_quality_indicators(state: CycleState, audit: AuditRecord) -> tuple[RecentIndicators | None, list[str]]:
+    """The dossier's quality indicators in place for less than deadlines.quality_indicators_min_age at the audit's
+    start (§3.5.1), and what procedures.quality_indicators_too_recent says to do with them (refuse or flag).
+
+    The indicators are read from this audit's dossier entries on the timeline (a later entry — complements — gives
+    an indicator's date again). A dossier that lists none is not checked, as before: the quality-indicators item may
+    be received without the body entering each indicator. Rules pinned before the setting existed: no check."""
+    dated = state.rules.procedures.quality_indicators_too_recent
+    if dated is None:
+        return None, []
+    # Only the indicators the dossier lists: a dossier with the quality-indicators item and no indicator entered
+    # is taken as before (no check) — the body may not have entered them yet.
+    indicators: dict[str, date] = {}
+    for entry in state.timeline:
+        if entry.kind == "dossier" and entry.data.get("audit") == audit.number:
+            for item in entry.data.get("quality_indicators", []):
+                indicators[item["id"]] = date.fromisoformat(item["in_place_since"])
+    found: list[str] = []
+    for id_, since in indicators.items():
+        age = age_check(state.rules, "quality_indicators_min_age", since, audit.visit_start, f"the quality indicator {id_!r}")
+        if not age.ok:
+            found.append(f"the quality indicator {id_!r} in place since {since.isoformat()} is too recent: indicators are in "
+                         f"place {age.limit.explanation}, i.e. since {age.limit.date.isoformat()} or earlier ({age.limit.reference})")
+    return dated.at(audit.visit_start), found
 
 
 def _check_report(state: CycleState, event: Report, today: date) -> None:

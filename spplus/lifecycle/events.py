@@ -112,12 +112,31 @@ class AuditDates(Event):
     sites: list[ShortText] = Field(min_length=1, max_length=MAX_ITEMS, description="Ids of the sites drawn for the visit.")
 
 
+class QualityIndicator(BaseModel):
+    """A quality-of-service indicator listed in the dossier and the date it was put in place (§3.5.1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: ShortText
+    in_place_since: date
+
+
 class Dossier(Event):
     """The candidacy dossier received through demarche.numerique.gouv.fr (§3.5.1)."""
 
     type: Literal["dossier"] = "dossier"
     received_on: date
     contents: list[ShortText] = Field(max_length=MAX_ITEMS, description="Ids of the items received, from procedures.yaml dossier_contents.")
+    quality_indicators: list[QualityIndicator] | None = Field(
+        default=None, max_length=MAX_ITEMS,
+        description="The quality indicators in place and since when (the quality-indicators item, §3.5.1); checked "
+        "against procedures.quality_indicators_too_recent when the visit's scores are recorded.")
+
+    @model_validator(mode="after")
+    def _distinct_indicators(self) -> Dossier:
+        twice = sorted(i for i, n in Counter(q.id for q in self.quality_indicators or []).items() if n > 1)
+        if twice:
+            raise ValueError(f"quality_indicators: each indicator is listed once; {', '.join(twice)} is written twice")
+        return self
 
 
 class ComplementsRequested(Event):

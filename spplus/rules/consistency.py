@@ -256,6 +256,7 @@ def _deadlines(deadlines: DeadlinesFile) -> Iterator[Problem]:
 
 def _procedures(procedures: ProceduresFile) -> Iterator[Problem]:
     yield from _written("procedures.yaml", procedures, "repeated_postponements", "2 (Guide §5.3.1, Open)")
+    yield from _written("procedures.yaml", procedures, "quality_indicators_too_recent", "refuse (Guide §3.5.1, Open)")
     for field, needed in ENGINE_VOCABULARY.items():
         dated = getattr(procedures, field)
         for start, items in _entries(dated):

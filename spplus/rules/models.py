@@ -498,6 +498,17 @@ class AutomaticActions(Model):
     withdraw_when_suspension_not_lifted: bool
 
 
+class RecentIndicators(StrEnum):
+    """What the prerequisites of a visit do with a quality indicator in place for less than
+    deadlines.quality_indicators_min_age at the audit (§3.5.1)."""
+
+    refuse = "refuse"
+    flag = "flag"
+
+
+RecentIndicatorsChoice = _choice(RecentIndicators)
+
+
 PostponementCount = TypeAliasType("PostponementCount", Annotated[int, Field(
     ge=1, description="A number of postponements of the same audit.",
 )])
@@ -506,8 +517,8 @@ PostponementCount = TypeAliasType("PostponementCount", Annotated[int, Field(
 class ProceduresFile(Model):
     """Lists the guide fixes: the dossier's contents, the reasons to suspend or withdraw a label."""
 
-    model_config = ConfigDict(json_schema_extra=_required_in_schema("repeated_postponements"))
-    _postponements_written = _written_in_files("repeated_postponements")
+    model_config = ConfigDict(json_schema_extra=_required_in_schema("repeated_postponements", "quality_indicators_too_recent"))
+    _postponements_written = _written_in_files("repeated_postponements", "quality_indicators_too_recent")
 
     automatic_actions: Dated[AutomaticActions]
     dossier_contents: Dated[list[Item]]
@@ -520,6 +531,14 @@ class ProceduresFile(Model):
         default=None,
         description="From how many postponements of the same audit of a labelled service the service and the body "
         "are told that a « succession de reports d'audits » may justify a suspension (§5.3.1); the body decides.",
+    )
+    # Optional only for rule sets recorded in histories before it existed (their cycles did not check the
+    # indicators' age); a rule file must write it.
+    quality_indicators_too_recent: Dated[RecentIndicatorsChoice] | None = Field(
+        default=None,
+        description="A quality indicator of the dossier in place for less than deadlines.quality_indicators_min_age "
+        "at the audit (§3.5.1): 'refuse' refuses the visit's scores until the audit is moved, 'flag' accepts them "
+        "with a warning on the timeline.",
     )
 
 
