@@ -10,6 +10,7 @@ import csv
 import io
 import uuid
 from datetime import date, datetime, time, timezone
+from collections.abc import AsyncIterator
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
@@ -89,6 +90,14 @@ async def cycle_owner(client: Client, candidate_id: str, workflow_id: str | None
     except RPCError:
         return None
     return described.typed_search_attributes.get(sa.CERTIFICATION_BODY)
+
+
+def paris_today() -> date:
+    """The date in metropolitan France: the DITP's day (the register of bodies, transfers) and the day the
+    pages count "due this week" from, as metropolitan cycles count theirs (rules/calendars.yaml time_zones)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def latest_today() -> date:
@@ -349,22 +358,35 @@ OPENING_WAIT = 10.0
 OPENING_POLL = (0.005, 0.25)  # first pause, longest pause (seconds), doubling in between
 
 
+async def _opening_pauses() -> AsyncIterator[None]:
+    """Yield once now, then after each pause (doubling up to OPENING_POLL[1]) while OPENING_WAIT lasts:
+    the one schedule on which a caller asks again of a cycle that is opening."""
+    loop = asyncio.get_running_loop()
+    give_up, pause = loop.time() + OPENING_WAIT, OPENING_POLL[0]
+    while True:
+        yield
+        if loop.time() + pause > give_up:
+            return
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, OPENING_POLL[1])
+
+
 async def _execute(handle: WorkflowHandle[Any, Any], update: Any, envelope: Any, target: str) -> Any:
     """Send an event as a Temporal update whose id is the event's: a retry is answered, never re-applied.
 
     A cycle refuses events while it opens (its rules are being pinned); such an event is sent
     again a moment later rather than refused to the user, who has nothing to correct.
     """
-    loop = asyncio.get_running_loop()
-    give_up, pause = loop.time() + OPENING_WAIT, OPENING_POLL[0]
-    while True:
+    refused: EngineError | None = None
+    async for _ in _opening_pauses():
         try:
             return await _execute_once(handle, update, envelope, target)
         except EngineError as exc:
-            if exc.kind != "CycleNotReady" or loop.time() + pause > give_up:
+            if exc.kind != "CycleNotReady":
                 raise
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, OPENING_POLL[1])
+            refused = exc
+    assert refused is not None
+    raise refused
 
 
 async def _execute_once(handle: WorkflowHandle[Any, Any], update: Any, envelope: Any, target: str) -> Any:
@@ -388,14 +410,12 @@ async def _execute_once(handle: WorkflowHandle[Any, Any], update: Any, envelope:
 async def opened_state(client: Client, candidate_id: str) -> CycleView | None:
     """The cycle's view, waiting up to OPENING_WAIT while it opens (a new cycle, or a renewal's next run pinning
     its rules after a continue-as-new); None if it is still opening then."""
-    loop = asyncio.get_running_loop()
-    give_up, pause = loop.time() + OPENING_WAIT, OPENING_POLL[0]
-    while True:
+    view = None
+    async for _ in _opening_pauses():
         view = await get_state(client, candidate_id)
-        if view is not None or loop.time() + pause > give_up:
-            return view
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, OPENING_POLL[1])
+        if view is not None:
+            break
+    return view
 
 
 async def get_state(client: Client, candidate_id: str) -> CycleView | None:

@@ -19,13 +19,13 @@ from pydantic import AfterValidator, Field, Strict
 
 from .limits import LONG_TEXT, SHORT_TEXT
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: no UTF-8 payload can carry it
 _CONTROL_ANY = re.compile("[\x00-\x1f\x7f]")
 _CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _clean(text: str, controls: re.Pattern[str]) -> str:
-    if _SURROGATE.search(text):
+    if SURROGATE.search(text):
         raise ValueError("the text holds a lone surrogate (an invalid character): send UTF-8 text")
     found = controls.search(text)
     if found:

@@ -84,13 +84,6 @@ class EditionSummary(BaseModel):
     running_cycles: int
 
 
-def paris_today() -> date:
-    """The DITP's date, for the register: a body's authorisation begins and ends on French days."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Europe/Paris")).date()
-
-
 def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, settings: Settings,
                register: BodyRegister | None = None, transfers: TransferStore | None = None) -> FastAPI:
     app = FastAPI(title="Services Publics + label engine", version="1",
@@ -224,7 +217,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         transfer = await seen_transfer(who, request, transfer_id, "to")
         actor = "ditp" if who.role == Role.ditp else f"body:{who.body}"
         try:
-            transfer = await asyncio.to_thread(transfers.accept, transfer_id, by=actor, on=paris_today())
+            transfer = await asyncio.to_thread(transfers.accept, transfer_id, by=actor, on=engine.paris_today())
         except AlreadyDecided as exc:
             if exc.transfer.status != TransferStatus.accepted:
                 raise transfer_problem(exc) from None
@@ -320,7 +313,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
             try:
                 transfer = await asyncio.to_thread(
                     transfers.request, candidate_id, str(who.body), event.certification_body,
-                    event.model_dump(mode="json"), by=f"body:{who.body}", on=paris_today())
+                    event.model_dump(mode="json"), by=f"body:{who.body}", on=engine.paris_today())
             except (NotAuthorised, TransferConflict, ValueError) as exc:
                 raise transfer_problem(exc) from None
             return JSONResponse(status_code=202, content={

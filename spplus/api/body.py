@@ -14,7 +14,6 @@ whose parser raises :class:`json.JSONDecodeError` for each of these, so the answ
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any
@@ -23,9 +22,9 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..fields import SURROGATE
 from ..limits import MAX_REQUEST_BYTES
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Duplicate(Exception):
@@ -73,7 +72,7 @@ def read_json(body: bytes) -> Any:
 
 def _has_surrogate(value: Any) -> bool:
     if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
+        return SURROGATE.search(value) is not None
     if isinstance(value, dict):
         return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
     if isinstance(value, list):

@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
-from zoneinfo import ZoneInfo
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request
@@ -59,10 +58,6 @@ MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
           "novembre", "décembre"]
 TITLES = {401: "Connexion nécessaire", 403: "Accès refusé", 404: "Page introuvable", 409: "Conflit",
           422: "Demande refusée", 503: "Le moteur ne répond pas"}
-
-
-def paris_today() -> date:
-    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def date_fr(value: Any) -> str:
@@ -227,7 +222,7 @@ def _router(gate: Gate, temporal: Callable[[], Awaitable[Client]], settings: Set
         try:
             body = gate.list_scope(who, None)
             client = await temporal()
-            week = paris_today() + timedelta(days=7)
+            week = engine.paris_today() + timedelta(days=7)
             sections = []
             for key, title, query, link in (
                 ("semaine", "Échéances des 7 prochains jours", engine.list_query(body=body, due_before=week),
@@ -266,7 +261,7 @@ def _router(gate: Gate, temporal: Callable[[], Awaitable[Client]], settings: Set
                                      ("en_retard", "1" if overdue else None), ("manquements", "1" if breaches else None)) if v}
         try:
             body = gate.list_scope(who, None)
-            due = paris_today() + timedelta(days=due_within) if due_within is not None else None
+            due = engine.paris_today() + timedelta(days=due_within) if due_within is not None else None
             query = engine.list_query(phase, body, status, due, overdue=overdue, with_breaches=breaches)
             token = None
             if q.get("page"):
@@ -306,15 +301,21 @@ def _router(gate: Gate, temporal: Callable[[], Awaitable[Client]], settings: Set
     def sites_of(view: Any) -> list[tuple[str, str]]:
         return [(site.id, site.name) for site in view.candidate.sites]
 
-    @router.get("/candidatures/{candidate_id}/evenements/{event_type}")
-    async def event_form(candidate_id: str, event_type: str, request: Request) -> Response:
-        who, session = session_of(request)
+    async def form_cycle(request: Request, who: Principal, session: Any, candidate_id: str, event_type: str) -> Any:
+        """The cycle a form acts on, or the page that refuses it (an unknown form, a cycle one may not act on)."""
         if event_type not in forms.FORM_TYPES:
             return refused(request, who, session, Problem(404, "Not Found", "no such form"))
         try:
-            view = await gate.own_cycle(who, candidate_id, act=True)
+            return await gate.own_cycle(who, candidate_id, act=True)
         except Problem as problem:
             return refused(request, who, session, problem)
+
+    @router.get("/candidatures/{candidate_id}/evenements/{event_type}")
+    async def event_form(candidate_id: str, event_type: str, request: Request) -> Response:
+        who, session = session_of(request)
+        view = await form_cycle(request, who, session, candidate_id, event_type)
+        if isinstance(view, Response):
+            return view
         return render(request, "event_form.html", who, session, view=view, event_type=event_type,
                       title=forms.TITLES[event_type], fields=forms.form_fields(event_type, sites_of(view)),
                       error=None, key=uuid.uuid4().hex)
@@ -327,12 +328,9 @@ def _router(gate: Gate, temporal: Callable[[], Awaitable[Client]], settings: Set
             return RedirectResponse("/connexion", status_code=303)
         if not csrf_ok(request, session, form):
             return csrf_refused(request, who, session)
-        if event_type not in forms.FORM_TYPES:
-            return refused(request, who, session, Problem(404, "Not Found", "no such form"))
-        try:
-            view = await gate.own_cycle(who, candidate_id, act=True)
-        except Problem as problem:
-            return refused(request, who, session, problem)
+        view = await form_cycle(request, who, session, candidate_id, event_type)
+        if isinstance(view, Response):
+            return view
         fields = forms.form_fields(event_type, sites_of(view))
         event = forms.read_form(event_type, fields, form)
         key = (form.get("cle") or [""])[0][:64] or uuid.uuid4().hex
