@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test schema clean bench bytecode stress
+.PHONY: install run test schema clean bench bytecode stress chromium
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -29,8 +29,12 @@ run: install bytecode
 	$(BIN)/spplus rules check
 	$(BIN)/python worker.py --api
 
-test: install
+# The pages' browser tests drive Debian's chromium (Playwright, with executable_path: no browser is downloaded).
+test: install chromium
 	$(BIN)/python -m pytest
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 schema: install
 	$(BIN)/spplus rules schema --out schema
