@@ -34,7 +34,6 @@ import logging  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 from typing import IO, Any, TextIO  # noqa: E402
 
 import structlog  # noqa: E402

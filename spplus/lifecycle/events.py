@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 

@@ -21,7 +21,7 @@ import ast
 import importlib
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ from spplus.lifecycle.state import DeadlineStatus
 
 from .driver import Driver
 from .test_cycle_basics import (
-    DAY, DECIDED, PREP_DAY, REPORT_DAY, VISIT_END, VISIT_START, agent_survey, audit_dates, decision, dossier, full_audit,
+    DAY, PREP_DAY, REPORT_DAY, VISIT_END, VISIT_START, agent_survey, audit_dates, decision, dossier, full_audit,
     labelled, new_driver, plan, prepared_audit, prerequisites, report, self_assessment, user_survey, visit,
 )
 

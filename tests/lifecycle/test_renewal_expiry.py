@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from dateutil.relativedelta import relativedelta
 
 from spplus.lifecycle import LabelStatus, Phase, open_cycle, renewed_candidate

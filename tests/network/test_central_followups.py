@@ -35,7 +35,7 @@ from spplus.network.state import CentralPhase
 from tests.lifecycle.driver import with_rule
 
 from .central_driver import (
-    CLOSES1, DECIDED, DECIDED1, EXPIRY, LOCALS_DECIDED, LOCALS_DECIDED1, OPENS1, PREP1, PREP2, VISIT, VISIT1,
+    CLOSES1, DECIDED, DECIDED1, EXPIRY, LOCALS_DECIDED1, OPENS1, PREP1, PREP2, VISIT1,
     CentralDriver, followup_year, year_n, yes_no,
 )
 

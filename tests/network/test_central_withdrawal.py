@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 
 from spplus.lifecycle import LabelStatus
 from spplus.lifecycle.state import DeadlineStatus

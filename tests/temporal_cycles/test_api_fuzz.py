@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
-from pathlib import Path
 
 import pytest
 import schemathesis

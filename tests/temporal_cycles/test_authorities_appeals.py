@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from spplus import client as engine
 from spplus.lifecycle import Phase
 
-from .conftest import TASK_QUEUE, CycleDriver, new_candidate, local_today
+from .conftest import TASK_QUEUE, new_candidate, local_today
 from .steps import audit, prerequisites
 
 

@@ -8,7 +8,7 @@ the limit, or applied — and that the cycle still answers and has no failed wor
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from temporalio.api.enums.v1 import EventType
@@ -17,8 +17,8 @@ from spplus import client as engine
 from spplus.limits import LONG_TEXT, MAX_ITEMS, MAX_EVENT_BYTES, MAX_REQUEST_BYTES, MAX_STATE_BYTES, SHORT_TEXT
 from spplus.lifecycle import LabelStatus, Phase
 
-from .conftest import new_candidate, local_today
-from .steps import DOSSIER, one_day_cycle, scores
+from .conftest import local_today
+from .steps import one_day_cycle
 from .test_api import api, auth, candidate_json, started  # noqa: F401  (the API fixture)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
