@@ -227,7 +227,7 @@ async def test_the_neutral_theme_has_no_marianne_nor_dsfr(env, worker, tmp_path:
 
 
 async def test_the_dsfr_is_served_from_its_npm_package(site):
-    from spplus.interfaces.pages.routes import DSFR_DIST
+    from spplus.interfaces.pages import DSFR_DIST
 
     if not DSFR_DIST.is_dir():
         pytest.fail("node_modules/@gouvfr/dsfr is missing: run make install (npm ci --ignore-scripts)")

@@ -1,0 +1,179 @@
+"""What every page shares: who is calling, the forms' CSRF tokens, rendering, and refusing in French.
+
+A :class:`Kit` is made once by :func:`~spplus.interfaces.pages.mount_pages`; each area of the pages
+(``account``, ``body``, ``events``, ``public``, ``ditp``, ``operators``, ``central``) is a function
+``routes(kit) -> APIRouter`` that uses it. Authorisation is never decided here: a page asks
+:class:`~spplus.interfaces.auth.Gate` what the API's routes ask, and shows its :class:`Problem` in French.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import structlog
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from temporalio.client import Client
+
+from ...api.pagetokens import PageTokens
+from ...settings import Settings
+from ..auth import ANONYMOUS, Gate, Principal, Problem
+from .session import SESSION_COOKIE, SIGN_IN_COOKIE, SIGN_IN_LIFETIME, Sessions
+
+log = structlog.get_logger("spplus.pages")
+
+HERE = Path(__file__).resolve().parent
+PAGE_SIZE = 50
+MAX_FORM_BYTES = 100_000
+
+# Self only: the DSFR's style and script from /static, no inline script or style, no framing, forms post here only.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+PHASES = {
+    "opening": "Ouverture", "preparation": "Préparation", "audit": "Audit", "decision": "Décision",
+    "labelled": "Labellisé", "followup": "Audit de suivi", "action_plan": "Plan d'actions", "suspended": "Suspendu",
+    "refused": "Refusé", "withdrawn": "Retiré", "expired": "Expiré", "renewing": "Renouvellement", "closed": "Clos",
+}
+STATUSES = {"none": "Aucun label", "valid": "Valide", "suspended": "Suspendu", "withdrawn": "Retiré", "expired": "Expiré"}
+TIERS = {"bronze": "Bronze", "silver": "Argent", "gold": "Or"}
+DEADLINE_KINDS = {"deadline": "Échéance", "reminder": "Rappel", "window_closes": "Fin de fenêtre",
+                  "window": "Fenêtre du candidat", "transition": "Changement d'étape"}
+DEADLINE_STATUSES = {"open": "Ouverte", "met": "Tenue", "missed": "Manquée", "done": "Faite", "cancelled": "Annulée"}
+ROLES = {"body": "Organisme certificateur", "ditp": "DITP", "operator": "Exploitation"}
+MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre"]
+TITLES = {401: "Connexion nécessaire", 403: "Accès refusé", 404: "Page introuvable", 409: "Conflit",
+          413: "Envoi trop volumineux", 422: "Demande refusée", 503: "Le moteur ne répond pas"}
+
+
+def date_fr(value: Any) -> str:
+    """``2026-11-01`` → ``1er novembre 2026``; ``None`` → ``—``."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return f"{value.day}{'er' if value.day == 1 else ''} {MONTHS[value.month - 1]} {value.year}"
+
+
+def actor_fr(actor: str) -> str:
+    """Who entered a fact, in French: ``body:oc-1`` → ``organisme oc-1``."""
+    kind, _, rest = actor.partition(":")
+    if kind == "body":
+        return f"organisme {rest}"
+    if kind == "import":
+        return f"import ({actor_fr(rest)})"
+    if kind == "ditp":
+        return "DITP"
+    if kind == "operator":
+        return "exploitation"
+    return actor
+
+
+def environment(settings: Settings) -> Environment:
+    """The templates beside this module, autoescaped, with the French filters."""
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(date_fr=date_fr, actor_fr=actor_fr, phase_fr=lambda v: PHASES.get(v or "", v or "—"),
+                       status_fr=lambda v: STATUSES.get(v or "", v or "—"), tier_fr=lambda v: TIERS.get(v or "", v or "—"),
+                       kind_fr=lambda v: DEADLINE_KINDS.get(v, v), deadline_status_fr=lambda v: DEADLINE_STATUSES.get(v, v))
+    env.globals.update(theme=settings.theme, roles=ROLES, phases=PHASES, statuses=STATUSES, tiers=TIERS)
+    return env
+
+
+@dataclass
+class Kit:
+    """The pages' shared machinery (one per app)."""
+
+    gate: Gate
+    temporal: Callable[[], Awaitable[Client]]
+    settings: Settings
+    page_tokens: PageTokens
+    sessions: Sessions
+    templates: Environment = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.templates = environment(self.settings)
+
+    # ------------------------------------------------------------------ who, and the forms' tokens
+    def session_of(self, request: Request) -> tuple[Principal, str | None]:
+        """The signed-in caller and their session cookie, or (anonymous, None)."""
+        value = request.cookies.get(SESSION_COOKIE)
+        token_id = self.sessions.read(value)
+        who = self.gate.by_token_id(token_id) if token_id else None
+        return (who, value) if who is not None else (ANONYMOUS, None)
+
+    def _binding(self, request: Request, session: str | None) -> tuple[str, str | None]:
+        """What the forms' CSRF token is bound to, and a new sign-in cookie to set when there is none yet."""
+        if session:
+            return session, None
+        nonce = request.cookies.get(SIGN_IN_COOKIE)
+        if nonce and 16 <= len(nonce) <= 64:
+            return nonce, None
+        nonce = self.sessions.sign_in_nonce()
+        return nonce, nonce
+
+    @staticmethod
+    def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+        response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https")
+
+    def render(self, request: Request, template: str, who: Principal, session: str | None, status: int = 200,
+               **context: Any) -> HTMLResponse:
+        """A template as a page, with the CSRF token, the CSP and no caching.
+
+        An htmx request (``HX-Request``) for a template that has a ``fragment`` block gets that block only.
+        """
+        bound, new_nonce = self._binding(request, session)
+        values = dict(request=request, who=who, csrf=self.sessions.csrf(bound), path=request.url.path, **context)
+        compiled = self.templates.get_template(template)
+        if request.headers.get("HX-Request") == "true" and "fragment" in compiled.blocks:
+            html = "".join(compiled.blocks["fragment"](compiled.new_context(values)))
+        else:
+            html = compiled.render(values)
+        response = HTMLResponse(html, status_code=status)
+        response.headers["Content-Security-Policy"] = PAGE_CSP
+        response.headers["Cache-Control"] = "no-store"
+        if new_nonce:
+            self.set_cookie(request, response, SIGN_IN_COOKIE, new_nonce, SIGN_IN_LIFETIME)
+        return response
+
+    def refused(self, request: Request, who: Principal, session: str | None, problem: Problem) -> Response:
+        """A refusal as a French page (401 goes to the sign-in page); another body's cycle reads as missing."""
+        if problem.status == 401:
+            return RedirectResponse("/connexion", status_code=303)
+        message = problem.detail
+        if problem.status == 404:
+            message = "Rien de ce nom que votre compte peut lire."
+        elif problem.status == 403:
+            message = f"Votre compte ({ROLES.get(who.role.value, who.role.value)}) ne peut pas faire cela. ({problem.detail})"
+        log.warning("page refused", status=problem.status, role=who.role.value, token=who.token_id, body=who.body,
+                    path=request.url.path, why=problem.detail[:300])
+        return self.render(request, "error.html", who, session, problem.status,
+                           title=TITLES.get(problem.status, "Erreur"), message=message)
+
+    async def form_of(self, request: Request) -> dict[str, list[str]]:
+        """A url-encoded form (at most 100 kB, 500 fields); anything else reads as empty."""
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return {}
+        body = await request.body()
+        if len(body) > MAX_FORM_BYTES:
+            return {}
+        return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=500)
+
+    def csrf_refused(self, request: Request, who: Principal, session: str | None) -> Response:
+        log.warning("page refused: csrf", role=who.role.value, token=who.token_id, path=request.url.path)
+        return self.render(request, "error.html", who, session, 403, title="Formulaire refusé",
+                           message="Ce formulaire a expiré ou ne vient pas de ces pages : rechargez la page et recommencez.")
+
+    def csrf_ok(self, request: Request, session: str | None, form: dict[str, list[str]]) -> bool:
+        bound = session or request.cookies.get(SIGN_IN_COOKIE)
+        return self.sessions.csrf_ok(bound, (form.get("csrf") or [""])[0])
