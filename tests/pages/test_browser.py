@@ -7,39 +7,15 @@ timeline; another body signs in and finds nothing of the first's candidacy.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from datetime import timedelta
 
 import httpx
-import pytest
 
+from tests.pages.conftest import sign_in
 from tests.temporal_cycles.conftest import local_today, new_candidate
 from tests.test_cli import ApiEngine, api_engine  # noqa: F401  (the engine fixture: worker.py --api on free ports)
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Headless, and no background connections: this machine's network is closed (see the workplace's notes).
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
-def sign_in(browser, url: str, token: str):
-    page = browser.new_context().new_page()
-    page.goto(f"{url}/connexion")
-    page.fill("#jeton", token)
-    page.click("#bouton-connexion")
-    page.wait_for_url(f"{url}/tableau-de-bord")
-    return page
 
 
 def test_a_body_records_an_event_through_the_form_and_another_body_finds_nothing(browser, api_engine: ApiEngine):

@@ -3,80 +3,15 @@ sign-in and its cookie, CSRF, a body's walls, the engine's refusal beside its fi
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from spplus.api.app import create_app
-from spplus.api.tokens import Role, TokenStore
-from spplus.rules.loader import default_rules_dir
-from spplus.settings import Settings
-from tests.temporal_cycles.conftest import TASK_QUEUE, CycleDriver, env, local_today, new_candidate, worker  # noqa: F401
+from tests.pages.conftest import csrf_of, error_beside, make_app, signed_in, started
+from tests.temporal_cycles.conftest import CycleDriver, env, local_today, new_candidate, worker  # noqa: F401
 from tests.temporal_cycles.steps import audit, prerequisites
-
-
-def make_app(env, tmp_path: Path, theme: str = "dsfr"):
-    tokens = TokenStore(tmp_path / "tokens.json")
-    settings = Settings(address=None, namespace="default", task_queue=TASK_QUEUE, data_dir=tmp_path,
-                        rules_dir=default_rules_dir(), editions_dir=tmp_path / "editions", port=0, ui_port=0, theme=theme)
-
-    async def connect():
-        return env.client
-
-    return create_app(connect, tokens, settings), tokens
-
-
-@pytest.fixture
-async def site(env, worker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("SPPLUS_EDITIONS", str(tmp_path / "editions"))
-    app, tokens = make_app(env, tmp_path)
-    secrets = {
-        "alpha": tokens.create(Role.body, "OC Alpha", "oc-alpha")[1],
-        "beta": tokens.create(Role.body, "OC Beta", "oc-beta")[1],
-        "operator": tokens.create(Role.operator, "astreinte")[1],
-    }
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://engine") as http:
-        http.app, http.secrets, http.tokens = app, secrets, tokens  # type: ignore[attr-defined]
-        yield http
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "every form carries a CSRF token"
-    return found.group(1)
-
-
-def error_beside(html: str, field_id: str) -> str:
-    found = re.search(rf'id="{re.escape(field_id)}-erreur"[^>]*>(.*?)</(?:p|div)>', html, re.S)
-    assert found, f"no error beside {field_id}"
-    return re.sub(r"<[^>]+>", "", found.group(1)).strip()
-
-
-@asynccontextmanager
-async def browser(site, who: str, base_url: str = "http://engine") -> AsyncIterator[httpx.AsyncClient]:
-    """A fresh browser (its own cookie jar) signed in as ``who``."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=site.app), base_url=base_url) as client:
-        form = await client.get("/connexion")
-        signed = await client.post("/connexion", data={"csrf": csrf_of(form.text), "jeton": site.secrets[who]})
-        assert signed.status_code == 303 and signed.headers["location"] == "/tableau-de-bord", signed.text
-        yield client
-
-
-async def started(site, who: str = "alpha") -> str:
-    data = new_candidate(local_today(), certification_body="oc-" + who).model_dump(mode="json")
-    headers = {"Authorization": f"Bearer {site.secrets[who]}"}
-    response = await site.post("/cycles", json=data, headers=headers)
-    assert response.status_code == 201, response.text
-    for _ in range(100):
-        if (await site.get(f"/cycles/{data['id']}", headers=headers)).status_code == 200:
-            break
-    return data["id"]
 
 
 async def test_sign_in_sets_a_strict_signed_cookie_and_signs_out(site):
@@ -118,14 +53,14 @@ async def test_forms_without_their_csrf_token_are_refused(site):
     no_token = await site.post("/connexion", data={"jeton": site.secrets["alpha"]})
     assert no_token.status_code == 403 and "spplus_session" not in no_token.headers.get("set-cookie", "")
     cid = await started(site)
-    async with browser(site, "alpha") as alpha:
+    async with signed_in(site, "alpha") as alpha:
         forged = await alpha.post(f"/candidatures/{cid}/evenements/self_assessment",
                                   data={"csrf": "forged", "done_on": local_today().isoformat()})
         assert forged.status_code == 403 and "Formulaire refusé" in forged.text
         page = await alpha.get(f"/candidatures/{cid}")
         assert "Autodiagnostic" not in page.text.split('id="titre-chronologie"')[1]  # nothing was recorded
         # A token bound to another browser's session is refused too.
-        async with browser(site, "alpha") as other:
+        async with signed_in(site, "alpha") as other:
             theirs = csrf_of((await other.get("/tableau-de-bord")).text)
         stolen = await alpha.post(f"/candidatures/{cid}/evenements/self_assessment",
                                   data={"csrf": theirs, "done_on": local_today().isoformat()})
@@ -134,7 +69,7 @@ async def test_forms_without_their_csrf_token_are_refused(site):
 
 async def test_a_body_sees_its_own_candidacies_only(site):
     mine, theirs = await started(site, "alpha"), await started(site, "beta")
-    async with browser(site, "alpha") as alpha:
+    async with signed_in(site, "alpha") as alpha:
         listed = await alpha.get("/candidatures")
         assert listed.status_code == 200 and f'href="/candidatures/{mine}"' in listed.text and theirs not in listed.text
         page = await alpha.get(f"/candidatures/{mine}")
@@ -155,7 +90,7 @@ async def test_a_body_sees_its_own_candidacies_only(site):
         site.tokens.revoke(token_id)
         gone = await alpha.get("/candidatures")
         assert gone.status_code == 303 and gone.headers["location"] == "/connexion"
-    async with browser(site, "operator") as operator:
+    async with signed_in(site, "operator") as operator:
         both = await operator.get("/candidatures")
         assert mine in both.text and theirs in both.text
         act = await operator.get(f"/candidatures/{mine}/evenements/self_assessment")
@@ -165,7 +100,7 @@ async def test_a_body_sees_its_own_candidacies_only(site):
 async def test_events_are_sent_to_the_engine_and_its_refusal_shows_beside_the_field(site):
     cid = await started(site)
     today = local_today()
-    async with browser(site, "alpha") as alpha:
+    async with signed_in(site, "alpha") as alpha:
         form = await alpha.get(f"/candidatures/{cid}/evenements/audit_dates")
         assert form.status_code == 200 and 'id="form-audit_dates"' in form.text
         assert 'for="champ-visit_start"' in form.text and 'id="champ-sites-hdv"' in form.text

@@ -13,6 +13,9 @@ from .session import SESSION_COOKIE, SIGN_IN_COOKIE
 
 log = structlog.get_logger("spplus.pages")
 
+# Where each role lands after signing in: a body and the DITP on the dashboard, operators on what is late.
+HOMES = {Role.body: "/tableau-de-bord", Role.ditp: "/tableau-de-bord", Role.operator: "/exploitation"}
+
 
 def routes(kit: Kit) -> APIRouter:
     router = APIRouter(include_in_schema=False)
@@ -21,7 +24,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.get("/")
     async def home(request: Request) -> Response:
         who, _ = kit.session_of(request)
-        return RedirectResponse("/tableau-de-bord" if who.role != Role.anonymous else "/connexion", status_code=303)
+        return RedirectResponse(HOMES.get(who.role, "/connexion"), status_code=303)
 
     @router.get("/connexion")
     async def sign_in_form(request: Request) -> Response:
@@ -43,7 +46,7 @@ def routes(kit: Kit) -> APIRouter:
             log.warning("page sign-in refused", path=request.url.path)
             return kit.render(request, "sign_in.html", who, session, 401,
                           error="Ce jeton n'est pas reconnu, ou il a été révoqué. Collez le jeton reçu de l'administrateur.")
-        response = RedirectResponse("/tableau-de-bord", status_code=303)
+        response = RedirectResponse(HOMES[signed_in.role], status_code=303)
         kit.set_cookie(request, response, SESSION_COOKIE, kit.sessions.issue(str(signed_in.token_id)), kit.sessions.lifetime)
         response.delete_cookie(SIGN_IN_COOKIE, path="/")
         log.info("page sign-in", role=signed_in.role.value, token=signed_in.token_id, body=signed_in.body)
