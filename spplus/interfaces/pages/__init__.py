@@ -26,7 +26,7 @@ from temporalio.client import Client
 from ...api.pagetokens import PageTokens
 from ...settings import PROJECT_ROOT, Settings
 from ..auth import Gate
-from . import account, body, events, public
+from . import account, agenda, body, central, ditp, events, operators, public
 from .kit import HERE, Kit
 from .session import Sessions
 
@@ -34,7 +34,7 @@ log = structlog.get_logger("spplus.pages")
 
 DSFR_DIST = PROJECT_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
 HTMX_DIST = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"
-AREAS = (account, body, events, public)
+AREAS = (account, body, events, agenda, central, ditp, operators, public)
 
 
 def mount_pages(app: FastAPI, gate: Gate, temporal: Callable[[], Awaitable[Client]], settings: Settings,
