@@ -109,7 +109,11 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
 
     async def temporal() -> Client:
         if "client" not in clients:
-            clients["client"] = await connect()
+            try:
+                clients["client"] = await connect()
+            except RuntimeError as exc:  # temporalio's "Failed client connect": an outage, not a bug (503, logged)
+                log.error("temporal connect failed", message=str(exc)[:300])
+                raise Problem(503, "Service Unavailable", "the engine's Temporal server did not answer; try again") from None
         return clients["client"]
 
     bearer = HTTPBearer(auto_error=False, description="A token from `spplus token create` (shown once).")

@@ -19,7 +19,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import structlog
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 from temporalio.client import Client
 
@@ -49,6 +52,15 @@ def mount_pages(app: FastAPI, gate: Gate, temporal: Callable[[], Awaitable[Clien
     kit = Kit(gate, temporal, settings, page_tokens, Sessions(key))
     for area in AREAS:
         app.include_router(area.routes(kit))
+
+    @app.exception_handler(HTTPException)
+    async def _not_found(request: Request, exc: HTTPException) -> Response:
+        """A browser asking for an address that does not exist gets a French page; API callers keep JSON."""
+        if exc.status_code in (404, 405) and "text/html" in request.headers.get("accept", ""):
+            who, session = kit.session_of(request)
+            return kit.render(request, "error.html", who, session, 404, title="Page introuvable",
+                              message="Cette adresse ne correspond à aucune page. Vérifiez-la, ou repartez de l'accueil.")
+        return await http_exception_handler(request, exc)
 
 
 __all__ = ["mount_pages"]

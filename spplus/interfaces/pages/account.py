@@ -18,7 +18,7 @@ HOMES = {Role.body: "/tableau-de-bord", Role.ditp: "/tableau-de-bord", Role.oper
 
 
 def routes(kit: Kit) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = kit.router()
 
     # ------------------------------------------------------------------ home, sign-in, sign-out
     @router.get("/")

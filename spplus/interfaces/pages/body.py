@@ -19,7 +19,7 @@ from .kit import PAGE_SIZE, Kit
 
 
 def routes(kit: Kit) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = kit.router()
 
     # ------------------------------------------------------------------ a body's day
     @router.get("/tableau-de-bord")

@@ -20,7 +20,7 @@ log = structlog.get_logger("spplus.pages")
 
 
 def routes(kit: Kit) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = kit.router()
 
     # ------------------------------------------------------------------ event forms
     def sites_of(view: Any) -> list[tuple[str, str]]:

@@ -16,10 +16,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import structlog
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from ...api.pagetokens import PageTokens
 from ...settings import Settings
@@ -103,6 +105,39 @@ class Kit:
     def __post_init__(self) -> None:
         self.templates = environment(self.settings)
 
+    def router(self) -> APIRouter:
+        """An area's router: its pages answer a French page, never the API's JSON, when Temporal does not answer."""
+        kit = self
+
+        class PageRoute(APIRoute):
+            def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+                handler = super().get_route_handler()
+
+                async def handled(request: Request) -> Response:
+                    try:
+                        return await handler(request)
+                    except Problem as problem:  # one a page did not catch: still a French page
+                        who, session = kit.session_of(request)
+                        return kit.refused(request, who, session, problem)
+                    except (RPCError, OSError) as exc:
+                        return kit.outage(request, exc)
+                    except RuntimeError as exc:  # the client's "Failed client connect"
+                        if "connect" not in str(exc).lower():
+                            raise
+                        return kit.outage(request, exc)
+
+                return handled
+
+        return APIRouter(include_in_schema=False, route_class=PageRoute)
+
+    def outage(self, request: Request, exc: Exception) -> Response:
+        """503, in French: the engine's Temporal server did not answer (nothing of its internals shown)."""
+        log.error("page: temporal did not answer", path=request.url.path, error=type(exc).__name__, message=str(exc)[:300])
+        who, session = self.session_of(request)
+        return self.render(request, "error.html", who, session, 503, title=TITLES[503],
+                           message="Le moteur ne répond pas pour l'instant. Réessayez dans une minute ; "
+                                   "si cela dure, prévenez l'équipe d'exploitation.")
+
     # ------------------------------------------------------------------ who, and the forms' tokens
     def session_of(self, request: Request) -> tuple[Principal, str | None]:
         """The signed-in caller and their session cookie, or (anonymous, None)."""
@@ -150,6 +185,8 @@ class Kit:
         """A refusal as a French page (401 goes to the sign-in page); another body's cycle reads as missing."""
         if problem.status == 401:
             return RedirectResponse("/connexion", status_code=303)
+        if problem.status == 503:
+            return self.outage(request, problem)
         message = problem.detail
         if problem.status == 404:
             message = "Rien de ce nom que votre compte peut lire."

@@ -10,7 +10,7 @@ from .kit import Kit
 
 
 def routes(kit: Kit) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = kit.router()
 
     # ------------------------------------------------------------------ public
     @router.get("/liste-publique")
