@@ -237,6 +237,8 @@ def summary_result(
     """
     respondents = admissible if respondents is None else respondents
     completed = admissible if completed is None else completed
+    if solicited <= 0:  # as score_survey: a rate over nobody is a data error, never a ZeroDivisionError
+        raise SurveyDataError("the number of people solicited must be positive")
     if admissible > solicited:
         raise SurveyDataError(f"{admissible} admissible questionnaires but only {solicited} people solicited")
     if not admissible <= completed <= respondents:

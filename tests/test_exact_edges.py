@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from spplus.central import year_outcome
-from spplus.exact import at_least_share
+from spplus.central import sample_size, year_outcome
+from spplus.exact import at_least_share, smallest_root_ceiling
 from spplus.surveys import SurveyDataError, SurveyKind, read_survey_csv, score_survey, summary_result
 
 AT = date(2026, 3, 31)
@@ -44,3 +44,14 @@ def test_a_central_follow_up_whose_majority_holds_the_central_tier_confirms_it(r
     # §3.9.2: « confirmé » when most local services labelled this year hold the central tier, « supérieur » above it.
     assert year_outcome(rules, "argent", ["argent", "argent", "bronze"], AT) == "confirmed"
     assert year_outcome(rules, "argent", ["or", "or", "argent"], AT) == "higher"
+
+
+def test_the_sample_of_a_perfect_square_is_its_root_even_beyond_float_precision(rules):
+    # §3.1 « au moins √n … en arrondissant si nécessaire à l'entier supérieur »: for n = m², no rounding is
+    # necessary, the sample is m. smallest_root_ceiling promises an exact integer answer (the float root is only its
+    # starting guess). m = 36 028 797 018 963 974 (≈ 2^55, far beyond any network): the float √(m²) comes out as m + 2,
+    # so the guess (one less) starts above the answer and only the exact step-down (while (k − 1)² ≥ n) reaches m.
+    m = 36_028_797_018_963_974
+    assert smallest_root_ceiling(m * m, 2) == m
+    assert sample_size(rules, m * m, AT) == m
+    assert smallest_root_ceiling(m * m + 1, 2) == m + 1  # just above a square: rounded up

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spplus.surveys import SurveyDataError, SurveyKind, read_survey_csv, score_survey
+from spplus.surveys import SurveyDataError, SurveyKind, read_survey_csv, score_survey, summary_result
 
 AT = date(2026, 3, 31)
 USER = [f"Q{i}" for i in range(1, 16)]
@@ -223,6 +223,12 @@ def test_semicolon_csv_with_bom(rules) -> None:
 def test_solicited_must_be_positive(rules) -> None:
     with pytest.raises(SurveyDataError):
         score(rules, SurveyKind.user, make_csv(full(1, 15), USER), 0)
+
+
+def test_a_survey_known_by_its_figures_with_nobody_solicited_is_a_data_error(rules) -> None:
+    # The same refusal as a scored CSV's: a return rate over nobody (§3.4.1) is no figure, not a crash.
+    with pytest.raises(SurveyDataError, match="solicited must be positive"):
+        summary_result(rules, SurveyKind.user, Decimal(70), 0, 0, date(2026, 1, 5))
 
 
 # ------------------------------------------------------------------ properties
