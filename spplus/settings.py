@@ -108,6 +108,9 @@ class Settings:
     # The pages' look (SPPLUS_THEME): "dsfr", the State's design system (Marianne, reserved to the administration),
     # or "neutral" for a deployment outside it (no Marianne, no DSFR style or script).
     theme: str = "dsfr"
+    # Where operators' browsers reach the Temporal Web UI (SPPLUS_UI_URL), for the pages' links to a workflow.
+    # None: the embedded server's UI on the loopback (http://127.0.0.1:<ui_port>).
+    ui_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -129,6 +132,7 @@ class Settings:
             tls_server_name=os.environ.get("TEMPORAL_TLS_SERVER_NAME") or None,
             api_key=os.environ.get("TEMPORAL_API_KEY") or None,
             theme=_theme(),
+            ui_url=(os.environ.get("SPPLUS_UI_URL") or "").rstrip("/") or None,
         )
 
     def connect_options(self) -> dict[str, object]:

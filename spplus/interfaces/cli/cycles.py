@@ -255,15 +255,14 @@ def cycle_history(candidate_id: str, as_json: bool) -> None:
     (TEMPORAL_ADDRESS), with no token and no role, so a certification body is never given it.
     """
     from ...client import cycle_id
-    from ...history import fetch_runs, rebuild_timeline
+    from ...operations import history_timeline
 
-    async def runs() -> Any:
-        return await fetch_runs(await temporal_client(), cycle_id(candidate_id))
+    async def rebuilt() -> Any:
+        return await history_timeline(await temporal_client(), candidate_id)
 
-    histories = run(runs())
-    if not histories:
+    entries = run(rebuilt())
+    if entries is None:
         fail(f"no cycle for {candidate_id}: the engine has no history under workflow id {cycle_id(candidate_id)}")
-    entries = rebuild_timeline(histories)
     human = "\n".join(f"{e.on.isoformat()}  {e.kind:<20} {e.summary}  [{e.actor}; rules {e.edition}]" for e in entries)
     emit(entries, as_json, human or f"no timeline entry for {candidate_id}")
 
