@@ -117,9 +117,11 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        page = b"text/html" in headers.get(b"accept", b"")  # a browser's form: told in a page, in French
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._too_large(send)
+            await self._too_large(send, page)
             return
         chunks: list[bytes] = []
         size = 0
@@ -131,7 +133,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await self._too_large(send)
+                await self._too_large(send, page)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -147,10 +149,20 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send) -> None:
-        detail = f"the request body is over {self.limit:,} bytes, the most the engine reads in one request"
-        payload = json.dumps({"type": "about:blank", "title": "Payload Too Large", "status": 413, "detail": detail,
-                              "limit": self.limit}).encode()
+    async def _too_large(self, send: Send, page: bool = False) -> None:
+        if page:
+            mb = f"{self.limit / 1_000_000:.1f}".replace(".", ",")
+            payload = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Envoi trop volumineux — Services Publics +'
+                       f'</title></head><body><main><h1>Envoi trop volumineux</h1><p>Le moteur lit au plus {mb} Mo par envoi. '
+                       f'Revenez à la page précédente et envoyez un fichier plus petit.</p><p><a href="/">Retour à l\'accueil</a>'
+                       f'</p></main></body></html>').encode()
+            kind = b"text/html; charset=utf-8"
+        else:
+            detail = f"the request body is over {self.limit:,} bytes, the most the engine reads in one request"
+            payload = json.dumps({"type": "about:blank", "title": "Payload Too Large", "status": 413, "detail": detail,
+                                  "limit": self.limit}).encode()
+            kind = b"application/problem+json"
         await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(payload)).encode())]})
+                    "headers": [(b"content-type", kind), (b"content-length", str(len(payload)).encode()),
+                                (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")]})
         await send({"type": "http.response.body", "body": payload})

@@ -55,3 +55,18 @@ async def test_a_browser_gets_a_french_page_for_an_unknown_address_and_an_api_ca
         assert page.status_code == 404 and "Page introuvable" in page.text and '<html lang="fr"' in page.text
         api = await http.get("/pas-de-page")
         assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+
+
+async def test_a_browser_sending_too_much_gets_a_french_413_page_and_an_api_caller_json(tmp_path: Path):
+    from spplus.limits import MAX_REQUEST_BYTES
+
+    settings = Settings(address=f"127.0.0.1:{closed_port()}", namespace="default", task_queue="nowhere",
+                        data_dir=tmp_path, rules_dir=default_rules_dir(), editions_dir=tmp_path / "editions",
+                        port=0, ui_port=0)
+    app = create_app(lambda: engine.connect(settings), TokenStore(tmp_path / "tokens.json"), settings)
+    big = {"jeton": "x" * (MAX_REQUEST_BYTES + 1)}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://engine") as http:
+        page = await http.post("/connexion", data=big, headers={"Accept": "text/html"})
+        assert page.status_code == 413 and "Envoi trop volumineux" in page.text and 'lang="fr"' in page.text
+        api = await http.post("/cycles", content=b"x" * (MAX_REQUEST_BYTES + 1))
+        assert api.status_code == 413 and api.json()["limit"] == MAX_REQUEST_BYTES
