@@ -52,10 +52,10 @@ async def fetch_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
 
 def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
     """The cycle's state after folding every run's history through the pure cycle."""
-    from workflows.cycle import LATE_FACTS
+    from workflows.cycle import LATE_FACTS, NOTICES_AND_YEARLY_CHECKS
     from workflows.search import LOCAL_DAYS
 
-    from .lifecycle.state import CURRENT_BEHAVIOUR
+    from .lifecycle import state as behaviour
 
     from .lifecycle.messages import CycleStart
 
@@ -71,7 +71,8 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
         # The workflow's clock in its latest task, and whether this run counts its territory's days
         # (the patch's marker, recorded in the run's first task): « today » as the workflow had it.
         now, local = _instant(history.events[0]), False
-        late_facts = False  # the LATE_FACTS patch's marker: this run opened its cycle with today's behaviour
+        # The patches' markers asked in the workflow's init (before the cycle opens): the behaviour it opened with.
+        late_facts = notices = False
 
         def day_at(instant: datetime, calendar: WorkingCalendar | None) -> date:
             return calendar.local_date(instant) if local and calendar is not None else instant.date()
@@ -101,13 +102,17 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
                     local = True
                     today = day_at(now, state.calendar if state is not None else None)
                 if _patch(event) == LATE_FACTS:
-                    late_facts = True  # asked in the workflow's init: its marker comes before the cycle opens
+                    late_facts = True
+                if _patch(event) == NOTICES_AND_YEARLY_CHECKS:
+                    notices = True
                 # A marker is a command of the task just completed: the cycle opened in that task.
                 pinned = _pinned(event)
                 if pinned is not None and (state is None or start.renewal is not None):
                     opened_on = day_at(now, pinned.calendar)
                     state, start = start.open(pinned.rules, pinned.calendar, opened_on), start.model_copy(update={"renewal": None})
-                    state.behaviour = CURRENT_BEHAVIOUR if late_facts else 0  # as the workflow decided in its init
+                    # As the workflow decided in its init (workflows/cycle.py, _pin_rules_and_begin).
+                    state.behaviour = ((behaviour.LATE_FACTS if late_facts else 0)
+                                       | (behaviour.NOTICES_AND_YEARLY_CHECKS if notices else 0))
                     today = opened_on
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED and state is not None:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request

@@ -153,9 +153,6 @@ def test_the_complements_are_due_the_calendar_day_before_the_visit(rules, calend
     assert due.date == date(2026, 5, 17)
 
 
-@pytest.mark.xfail(strict=True, reason="bug reported to the lead: deadlines.complements is `movable: true`, so the "
-                   "next_working_day switch moves a complements deadline that falls on a non-working day onto the "
-                   "visit's first day, which §3.5.2 forbids (« en tout état de cause … avant la visite sur site »)")
 def test_the_switch_never_moves_the_complements_onto_the_visit(moving_rules, moving_calendar) -> None:
     """§3.5.2: « avant la visite sur site » holds whatever the Open switch says. Visit Mon 18 May 2026: the complements
     are due Sun 17 May; the next working day is the visit day itself, so the date cannot move."""

@@ -491,7 +491,7 @@ def test_the_late_follow_up_counts_from_the_withdrawal(folder: Path) -> None:
     text = edit(folder, "deadlines.yaml", "{amount: 2, unit: months, direction: after, anchor: withdrawal_effective, movable: false}",
                 "{amount: 2, unit: months, direction: before, anchor: decision, movable: false}")
     errors = refusal(folder)
-    assert "anchor: withdrawal_effective" in the_error(errors, folder, "deadlines.yaml", "counted from the central withdrawal").message
+    assert "anchor: withdrawal_effective" in the_error(errors, folder, "deadlines.yaml", "counts late_followup_target from").message
     the_error(errors, folder, "deadlines.yaml", "comes after the withdrawal")
     assert len(errors) == 2 and all(e.line == where(text, "direction: before, anchor: decision, movable: false}")[0] for e in errors)
 

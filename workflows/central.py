@@ -22,9 +22,9 @@ from .search import SearchAttributes, day_start, local_days, today
 
 with workflow.unsafe.imports_passed_through():
     from spplus.idempotency import REUSED_KEY, reused_for_another
-    from activities.network import LocalCycleRequest, NetworkActivities
+    from activities.network import LocalCycleRequest, NetworkActivities, NetworkNoticeRequest, tell_network
     from spplus.lifecycle import Candidate, EventRefused, Notification, next_wakeup
-    from spplus.lifecycle.state import TimelineEntry
+    from spplus.lifecycle.state import NOTICES_AND_YEARLY_CHECKS as NOTICES_BEHAVIOUR, TimelineEntry
     from spplus.network import machine
     from spplus.network.events import CentralEnvelope, LocalOutcome, LocalService
     from spplus.network.state import CentralState
@@ -47,6 +47,12 @@ def central_workflow_id(central_id: str) -> str:
 
 # Patch id: a key reused for another event, met by the handler, is refused (since 0.3.0).
 REFUSE_REUSED_KEY = "refuse-a-key-reused-for-another-event"
+# Patch id: a central cycle opened since issue 14 has the auditor judge the corrective actions before the decision
+# (§3.7.2), tells its network when it is labelled (§3.8.2 note), and takes a withdrawal notified ahead of its effective
+# date (§5.3.2). The pure core reads the answer from the state (NOTICES_AND_YEARLY_CHECKS), decided when it opens.
+NOTICES_AND_JUDGED_ACTIONS = "judged-corrective-actions-network-notices-and-withdrawals-notified-ahead"
+# An engine operating parameter, not a label rule: how long telling a whole network may take.
+NETWORK_NOTICE_TIMEOUT = timedelta(minutes=30)
 
 
 @workflow.defn(name="CentralLabelCycle")
@@ -60,6 +66,8 @@ class CentralCycleWorkflow:
         self._search = SearchAttributes()
         # Decided before any handler: a validator may not call `patched`, it reads this.
         self._local_days = local_days()
+        # Asked here, before the rules' local activity, like every patch of these workflows (see workflows/search.py).
+        self._notices = workflow.patched(NOTICES_AND_JUDGED_ACTIONS)
 
     def _today(self) -> date:
         return today(self._state.calendar if self._state is not None else None, self._local_days)
@@ -72,6 +80,8 @@ class CentralCycleWorkflow:
             rules, calendar = await pin_rules(start.edition, start.candidate.territory, day.year - 1, day.year + 5, day)
             self._state, effects = machine.open_central(start.candidate, rules, calendar, today(calendar, self._local_days),
                                                         self._seed)
+            if not self._notices:
+                self._state.behaviour &= ~NOTICES_BEHAVIOUR  # opened before the patch: its history replays as it ran
             await self._carry_out(effects)
         state = self._state
         while not state.finished:
@@ -116,6 +126,10 @@ class CentralCycleWorkflow:
         for local_id, notice in effects.tell_locals.items():
             handle = workflow.get_external_workflow_handle(f"cycle-{local_id}")
             self._sending.append(asyncio.ensure_future(handle.signal(LabelCycleWorkflow.network_notice, notice)))
+        if effects.tell_network is not None:  # only from a cycle opened under NOTICES_AND_JUDGED_ACTIONS
+            request = NetworkNoticeRequest(notice=effects.tell_network, local_ids=state.network_ids)
+            self._sending.append(asyncio.ensure_future(workflow.execute_activity(
+                tell_network, request, start_to_close_timeout=NETWORK_NOTICE_TIMEOUT)))
         self._sending += start_notifications(effects.notes)
         self._changed = True
 
@@ -172,7 +186,7 @@ class CentralCycleWorkflow:
             open_deadlines=[{"key": d.key, "due": d.due.isoformat(), "what": d.what, "rule": d.computed.rule,
                              "reference": d.computed.reference} for d in state.open_deadlines()],
             edition=state.edition, new_application_from=state.new_application_from, withdrawal=state.withdrawal,
-            breaches=state.breaches,
+            breaches=state.breaches, pending_withdrawal=state.pending_withdrawal,
         )
 
     @workflow.query

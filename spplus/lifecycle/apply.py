@@ -12,10 +12,10 @@ from datetime import date
 from typing import Any
 
 from ..calendar import WorkingCalendar, shift
-from ..deadlines import age_check, delay_date, window_dates
+from ..deadlines import ComputedDate, age_check, delay_date, window_dates
 from ..idempotency import stamp
 from ..limits import MAX_EVENTS_PER_CYCLE
-from ..rules.models import RecentIndicators, RuleSet
+from ..rules.models import MissingAnnualReport, RecentIndicators, RuleSet
 from ..rules.shared import shared
 from ..surveys import SurveyKind
 from ..perimeter import perimeter_problems
@@ -30,11 +30,14 @@ from .events import (
     Withdrawal,
 )
 from .state import CURRENT_BEHAVIOUR, Attestation, AuditRecord, CycleState, DeadlineKind, DeadlineStatus, LabelStatus, Phase
+from .yearly import KEY as YEARLY_KEY, label_years, missing_years, used_self_assessment
 
 LABEL_DEADLINES = (
     "label.followup_preparation", "label.followup_window_opens", "label.followup_target",
     "label.followup_window_closes", "label.renewal_invitation", "label.action_plan",
 )
+# The « rule » of a date the body's notification gives, not the rules (the withdrawal's effective date, §5.3.2).
+NOTIFIED_WITHDRAWAL = "notification.withdrawal.effective"
 FOLLOWUP_REMINDERS = ("label.followup_preparation", "label.followup_window_opens", "label.followup_target")
 
 
@@ -53,13 +56,17 @@ def open_cycle(candidate: Candidate, rules: RuleSet, calendar: WorkingCalendar, 
             log(state, today, today, "candidacy_refused", "the declared perimeter is refused: " + "; ".join(problems))
             return state
     else:
-        carried = {k: d for k, d in previous.deadlines.items() if k == "label.expiry" and d.status == DeadlineStatus.open}
+        # The label that still holds keeps its expiry, and its yearly self-assessment reminders (§3.9.1: « chaque
+        # année », whatever the renewal), which only cycles opened under NOTICES_AND_YEARLY_CHECKS have.
+        carried = {k: d for k, d in previous.deadlines.items()
+                   if (k == "label.expiry" or k.startswith(YEARLY_KEY)) and d.status == DeadlineStatus.open}
         state = CycleState(
             cycle_number=previous.cycle_number + 1, candidate=candidate, rules=rules, calendar=calendar,
             phase=Phase.renewing, label_status=previous.label_status, attestation=previous.attestation,
             previous_attestation=previous.previous_attestation, self_assessments=previous.self_assessments[-MAX_EVENTS_PER_CYCLE:],
             surveys=previous.surveys, deadlines=carried, applied_events=_recent(previous.applied_events),
             pending_extension=previous.pending_extension, independent=previous.independent, behaviour=CURRENT_BEHAVIOUR,
+            self_assessment_anchor=previous.self_assessment_anchor,
         )
         log(state, today, today, "renewal_started",
             f"renewal cycle {state.cycle_number} with {candidate.certification_body}; the current label holds until "
@@ -104,6 +111,9 @@ def _self_assessment(state: CycleState, event: SelfAssessment, today: date, env:
     result = f", global result {event.global_result}/100" if event.global_result is not None else ""
     use, data = self_assessment_in_use(state, event.done_on)
     _entry(state, today, env, event.done_on, f"self-assessment done on {event.done_on.isoformat()}{result}; {use}", **data)
+    for year in label_years(state):
+        if year.holds(event.done_on):
+            fulfil(state, today, year.key, event.done_on, f"the self-assessment of year {year.number} was done")
 
 
 def self_assessment_in_use(state: CycleState, done_on: date) -> tuple[str, dict[str, Any]]:
@@ -303,6 +313,21 @@ def _visit(state: CycleState, event: Visit, today: date, env: Envelope, notes: l
             "quality indicators in place for too short a time, the visit taken as the rules say "
             "(procedures.quality_indicators_too_recent: flag): " + "; ".join(recent),
             rule="procedures.quality_indicators_too_recent", event_id=env.event_id)
+    setting, missing = missing_years(state, audit)
+    if missing and setting == MissingAnnualReport.breach:
+        for problem in missing:
+            state.breaches += 1
+            log(state, today, audit.visit_start, "breach", f"the follow-up audit of {audit.visit_start.isoformat()}: {problem}",
+                rule="procedures.missing_annual_self_assessment", reference="Guide §3.9.1", event_id=env.event_id,
+                key=f"audit{audit.number}.annual_self_assessment")
+            notes.append(Notification(key=f"breach:audit{audit.number}.annual_self_assessment:{problem[:60]}", kind="breach",
+                                      recipients=recipients(state), due=audit.visit_start,
+                                      subject=f"Missing at the follow-up audit (§3.9.1): {problem}"))
+    elif missing and setting == MissingAnnualReport.flag:
+        log(state, today, audit.visit_start, "annual_self_assessment_warning",
+            "yearly self-assessment reports missing at the follow-up audit, the visit taken as the rules say "
+            "(procedures.missing_annual_self_assessment: flag): " + "; ".join(missing),
+            rule="procedures.missing_annual_self_assessment", event_id=env.event_id)
     if audit.kind == AuditKind.followup:
         close_deadline(state, today, "label.followup_window_closes", audit.visit_start, notes)
         if state.closes_reminders:
@@ -388,6 +413,7 @@ def _label(state: CycleState, tier: str, decided_on: date, today: date, notes: l
         certification_body=state.candidate.certification_body, edition=state.edition,
     )
     state.label_status, state.phase = LabelStatus.valid, Phase.labelled
+    _yearly_reminders(state, today, decided_on)
     if state.independent:
         followup_dates(state, today, decided_on)
     else:
@@ -405,6 +431,26 @@ def _label(state: CycleState, tier: str, decided_on: date, today: date, notes: l
     set_deadline(state, today, "label.renewal_invitation", DeadlineKind.reminder, invitation, "invitation to renew the label",
                  on=decided_on)
     set_deadline(state, today, "label.expiry", DeadlineKind.transition, expiry, "the label expires", on=decided_on)
+
+
+def _yearly_reminders(state: CycleState, today: date, decided_on: date) -> None:
+    """A new label's yearly self-assessments (§3.9.1, §3.9.2 notes): counted from the one its initial audit used, each
+    year's last day reminded while the label holds (deadlines.annual_self_assessment); a year that already has one
+    recorded needs no reminder. Cycles opened before NOTICES_AND_YEARLY_CHECKS, or on rules without the setting, set none."""
+    cancel(state, today, *(k for k in state.deadlines if k.startswith(YEARLY_KEY)), on=decided_on,
+           why="a new label counts its own years of self-assessment")
+    if not state.notices_and_yearly_checks:
+        return
+    audit = next((a for a in reversed(state.audits) if a.kind == AuditKind.initial and a.decided_on is not None), None)
+    state.self_assessment_anchor = used_self_assessment(state, audit) if audit is not None else None
+    for year in label_years(state):
+        number = year.number
+        set_deadline(state, today, f"self_assessment.year{number}", DeadlineKind.reminder, year.last_day,
+                     f"a self-assessment is due in year {number} of the label ({year.first_day.isoformat()} to "
+                     f"{year.last_day.date.isoformat()})", on=decided_on)
+        done = sorted(d for d in state.self_assessments if year.holds(d))
+        if done:
+            fulfil(state, today, year.key, done[0], f"the self-assessment of year {number} was done")
 
 
 def followup_dates(state: CycleState, today: date, decided_on: date, not_before_: date | None = None,
@@ -442,8 +488,11 @@ def followup_dates(state: CycleState, today: date, decided_on: date, not_before_
 
 
 def network_notice(state: CycleState, kind: str, on: date, central: str, today: date) -> list[Notification]:
-    """The central service's label was refused or withdrawn: what it means for this local label (§3.8.2, §5.3.2)."""
+    """The central service's label was refused, withdrawn or obtained: what it means for this local label (§3.8.2,
+    §5.3.2)."""
     notes: list[Notification] = []
+    if kind == "central_labelled":
+        return _central_labelled(state, on, central, today)
     if state.independent or state.attestation is None or state.label_status not in (LabelStatus.valid, LabelStatus.suspended):
         return notes
     young_age = ""
@@ -457,7 +506,7 @@ def network_notice(state: CycleState, kind: str, on: date, central: str, today: 
             log(state, today, on, "network_notice", f"the central label of {central} was withdrawn on {on.isoformat()}; "
                 f"this label, older than {young.limit.explanation.split(' before')[0].replace('less than ', '')}, stands")
             return notes
-    state.independent = True
+    state.independent, state.owed_followup = True, kind
     cancel(state, today, "network.local_surveys", on=on, why="the label now owes its own follow-up audit")
     followup_dates(state, today, state.attestation.valid_from, not_before_=on, on=on)
     why = ("the central service was not labelled: the local label stands and owes its own follow-up audit (§3.8.2)"
@@ -465,6 +514,61 @@ def network_notice(state: CycleState, kind: str, on: date, central: str, today: 
            f"the central label was withdrawn and this label is {young_age} old: it keeps the mark only through its own follow-up audit (§5.3.2)")
     log(state, today, on, "network_notice", f"{central}: {why}")
     notes.append(Notification(key=f"network:{kind}:{on.isoformat()}", kind="info", recipients=recipients(state), subject=why))
+    return notes
+
+
+def _central_labelled(state: CycleState, on: date, central: str, today: date) -> list[Notification]:
+    """Its central service was labelled on ``on`` (a new application, after a refusal): the follow-up audit the §3.8.2
+    note asked of this label lapses if it has not taken place — « Ils devront se présenter à un audit de suivi à 18
+    mois si la labellisation de leur service public central n'est pas intervenue entretemps ». The label is then held
+    through the central service again (§3.9.2 notes: no follow-up of its own; both surveys within
+    deadlines.network_local_surveys of the initial audit; the yearly self-assessment goes on).
+
+    Nothing for a label that owes no such follow-up (labelled through this central service, independent, or sent to
+    its own follow-up by a central withdrawal, §5.3.2 note, which has no such exception); nothing for a cycle opened
+    before NOTICES_AND_YEARLY_CHECKS (as those cycles ran)."""
+    notes: list[Notification] = []
+    if (not state.notices_and_yearly_checks or state.owed_followup != "central_refused" or state.attestation is None
+            or state.label_status not in (LabelStatus.valid, LabelStatus.suspended)):
+        return notes
+    rule = state.rules.deadlines.followup_target.at(state.attestation.valid_from)
+    months = f"{rule.amount} {rule.unit.value.replace('_', ' ')}"
+    audit = state.current_audit
+    if audit is not None and audit.kind == AuditKind.followup and audit.visit_start <= on:
+        log(state, today, on, "network_notice", f"{central} was labelled on {on.isoformat()}, after the follow-up visit of "
+            f"{audit.visit_start.isoformat()} began: that follow-up audit goes on (§3.8.2 note)")
+        return notes
+    closes = state.deadlines.get("label.followup_window_closes")
+    if closes is None or closes.status != DeadlineStatus.open:
+        done = ("was held" if closes is not None and closes.status == DeadlineStatus.met else
+                f"window closed on {closes.due.isoformat()}" if closes is not None else "is not set")
+        log(state, today, on, "network_notice", f"{central} was labelled on {on.isoformat()}; this label's own follow-up "
+            f"audit {done} before, so the central label did not come « entretemps » (§3.8.2 note)")
+        return notes
+    why = (f"the central service {central} was labelled on {on.isoformat()}, before the follow-up audit owed since its "
+           f"refusal ({months} after this label's decision): that follow-up lapses and the label is held through the "
+           "central service again (§3.8.2 note, §3.9.2 notes)")
+    cancel(state, today, *(k for k in LABEL_DEADLINES if k.startswith("label.followup")), on=on, why=why)
+    if audit is not None and audit.kind == AuditKind.followup:
+        # Scheduled, not visited: no longer owed. Its open deadlines go; the record stays, never decided.
+        audit.outcome = "lapsed"
+        cancel(state, today, *(k for k in state.deadlines if k.startswith(f"audit{audit.number}.")), on=on,
+               why="the follow-up audit is no longer owed (§3.8.2 note)")
+    state.independent, state.owed_followup = False, None
+    state.phase = state.settled_phase()
+    log(state, today, on, "network_notice", why)
+    initial = next((a for a in reversed(state.audits) if a.kind == AuditKind.initial and a.decided_on is not None), None)
+    if initial is not None:
+        surveys = delay_date(state.rules, "network_local_surveys", initial.visit_start, state.calendar)
+        since = [state.surveys[k].at for k in ("user", "agent") if k in state.surveys and state.surveys[k].at > initial.visit_end]
+        if len(since) == 2:
+            log(state, today, on, "network_notice", f"both surveys run since the initial audit (the latest closed on "
+                f"{max(since).isoformat()}): the surveys asked within {surveys.explanation.split(' after')[0]} of it are done (§3.9.2 notes)")
+        elif surveys.date >= on:
+            set_deadline(state, today, "network.local_surveys", DeadlineKind.deadline, surveys,
+                         "both surveys are run again (checked at the central follow-up)", on=on)
+    notes.append(Notification(key=f"network:central_labelled:{on.isoformat()}", kind="info", recipients=recipients(state),
+                              subject=why))
     return notes
 
 
@@ -555,6 +659,7 @@ def withdraw(state: CycleState, today: date, reason: str, effective: date, actor
              event_id: str | None = None, expired: bool = False) -> None:
     state.phase = Phase.expired if expired else Phase.withdrawn
     state.label_status = LabelStatus.expired if expired else LabelStatus.withdrawn
+    state.pending_withdrawal = None
     for deadline in state.open_deadlines():
         cancel(state, today, deadline.key, on=effective, why="the label ended")
     label = next(r.label for r in state.rules.procedures.withdrawal_reasons.at(effective) if r.id == reason)
@@ -579,7 +684,41 @@ def _lifted(state: CycleState, event: SuspensionLifted, today: date, env: Envelo
 
 
 def _withdrawal(state: CycleState, event: Withdrawal, today: date, env: Envelope, notes: list[Notification]) -> None:
+    if event.effective > today:  # accepted by the check only for a cycle opened under NOTICES_AND_YEARLY_CHECKS
+        notify_withdrawal(state, today, event.reason, event.notified_on or today, event.effective, env.actor, notes, env.event_id)
+        return
     withdraw(state, today, event.reason, event.effective, env.actor, notes, env.event_id)
+
+
+def notify_withdrawal(state: CycleState, today: date, reason: str, notified_on: date, effective: date, actor: str,
+                      notes: list[Notification], event_id: str | None) -> None:
+    """A withdrawal notified ahead of its effective date (§5.3.2: « précisant la date de mise en application »): the label
+    holds, and stays on the public list, until that date (« à partir de la date effective du retrait »), when the
+    transition ``withdrawal.effective`` withdraws it. A new notification replaces one still to take effect."""
+    label = next(r.label for r in state.rules.procedures.withdrawal_reasons.at(effective) if r.id == reason)
+    previous = state.pending_withdrawal
+    if previous is not None:
+        cancel(state, today, "withdrawal.effective", on=notified_on,
+               why=f"replaced by the withdrawal notified on {notified_on.isoformat()}, effective {effective.isoformat()}")
+    state.pending_withdrawal = {"reason": reason, "notified_on": notified_on.isoformat(), "effective": effective.isoformat(),
+                                "actor": actor, "event_id": event_id}
+    removal = delay_date(state.rules, "mark_removal", effective, state.calendar)
+    replaces = (f"; it replaces the withdrawal notified on {previous['notified_on']} for {previous['effective']}"
+                if previous is not None else "")
+    log(state, today, notified_on, "withdrawal_notified",
+        f"withdrawal notified on {notified_on.isoformat()}, effective on {effective.isoformat()}: {label}; the label holds, "
+        f"and stays on the public list, until {(effective - ONE_DAY).isoformat()}; the mark must no longer be used from "
+        f"{removal.date.isoformat()} ({removal.explanation}){replaces}",
+        actor=actor, event_id=event_id, reason=reason, effective=effective.isoformat())
+    computed = ComputedDate(key="withdrawal.effective", date=effective, rule=NOTIFIED_WITHDRAWAL, edition=state.edition,
+                            rule_from=notified_on, reference="Guide §5.3.2 (« précisant la date de mise en application »)",
+                            explanation=f"the effective date of the withdrawal notified on {notified_on.isoformat()}")
+    set_deadline(state, today, "withdrawal.effective", DeadlineKind.transition, computed, "the notified withdrawal takes effect",
+                 on=notified_on)
+    notes.append(Notification(key=f"withdrawal_notified:{effective.isoformat()}", kind="decision", due=effective,
+                              recipients=recipients(state) + ["ditp"],
+                              subject=f"Label withdrawal notified: effective on {effective.isoformat()} ({label}); the label "
+                                      f"holds until then; stop using the mark by {removal.date.isoformat()}"))
 
 
 def _renewal(state: CycleState, event: RenewalRequested, today: date, env: Envelope, notes: list[Notification]) -> None:

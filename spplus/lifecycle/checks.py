@@ -13,17 +13,18 @@ from typing import Any
 
 from ..deadlines import age_check
 from ..idempotency import REUSED_KEY, is_repeat, reused_for_another
-from ..rules.models import RecentIndicators
+from ..rules.models import MissingAnnualReport, RecentIndicators
 from ..surveys import SurveyDataError, SurveyKind, SurveyResult, read_survey_csv, score_survey, summary_result
 from ..tiers import propose_tier, tier_rank
 from .boundary import check_boundary
-from .common import ENDED, EventRefused, audit_key, check_reason, check_report_dates, known_ids, not_before, not_future, refuse
+from .common import ENDED, ONE_DAY, EventRefused, audit_key, check_reason, check_report_dates, known_ids, not_before, not_future, refuse
 from .events import (
     ActionPlan, Appeal, AppealDecision, AuditDates, AuditKind, AuditPlan, ComplementsRequested, Decision, Dossier,
     Envelope, Observations, PerimeterExtension, RenewalRequested, Report, RulesEditionChange, SelfAssessment, Suspension, SuspensionLifted, SurveyResults, Visit,
     Withdrawal,
 )
 from .state import AuditRecord, CycleState, LabelStatus, Phase
+from .yearly import missing_years
 
 
 def check(state: CycleState, envelope: Envelope, today: date) -> None:
@@ -213,6 +214,10 @@ def prerequisites(state: CycleState, audit: AuditRecord) -> list[str]:
     setting, recent = recent_quality_indicators(state, audit)
     if setting == RecentIndicators.refuse:
         problems.extend(recent)
+    yearly, missing = missing_years(state, audit)
+    if yearly == MissingAnnualReport.refuse:
+        problems.extend(f"{problem} — the follow-up needs every yearly report (§3.9.1; procedures.missing_annual_self_assessment: "
+                        "refuse)" for problem in missing)
     return problems
 
 
@@ -322,14 +327,36 @@ def _check_withdrawal(state: CycleState, event: Withdrawal, today: date) -> None
     if state.label_status not in (LabelStatus.valid, LabelStatus.suspended):
         refuse(f"only a label that holds can be withdrawn; this label is {state.label_status.value}")
     check_reason(state.rules.procedures.withdrawal_reasons.at(event.effective), event.reason, "withdrawal", "§5.3.2")
-    not_future(event.effective, today, "effective", "a withdrawal")
     assert state.attestation is not None
-    not_before(event.effective, state.attestation.valid_from, "effective", "the label's start")
+    check_withdrawal_dates(event, state.attestation.valid_from, state.attestation.expires, today, state.notices_and_yearly_checks)
+
+
+def check_withdrawal_dates(event: Withdrawal, valid_from: date, expires: date, today: date, ahead_allowed: bool) -> None:
+    """§5.3.2: the withdrawal is notified « précisant la date de mise en application »; the label leaves the public list
+    « à partir de la date effective du retrait ». Notified on a day gone or today, it may take effect later, while the
+    label still holds: before its expiry, when it ends by itself (§2.3). Cycles opened before NOTICES_AND_YEARLY_CHECKS
+    refuse an effective date ahead, as they did."""
+    if event.effective > today and not (ahead_allowed and event.notified_on is not None):
+        hint = ("; a withdrawal notified ahead of its effective date gives notified_on, the day it was notified (§5.3.2: "
+                "« précisant la date de mise en application »)") if ahead_allowed else ""
+        refuse(f"effective: a withdrawal on {event.effective.isoformat()} is in the future (today is {today.isoformat()}); "
+               f"record it once it has happened{hint}", "notified_on" if ahead_allowed else "effective")
+    not_before(event.effective, valid_from, "effective", "the label's start")
+    if event.notified_on is not None:
+        not_future(event.notified_on, today, "notified_on", "a withdrawal notified")
+        not_before(event.notified_on, valid_from, "notified_on", "the label's start")
+        if event.notified_on > event.effective:
+            refuse(f"notified_on: {event.notified_on.isoformat()} is after the effective date {event.effective.isoformat()}; a "
+                   "withdrawal is notified before it takes effect, or on that day (§5.3.2)", "notified_on")
+    if event.effective > today and event.effective >= expires:
+        refuse(f"effective: the label expires on {expires.isoformat()} by itself (§2.3, §5.3.2); a withdrawal notified ahead "
+               f"takes effect before, on {(expires - ONE_DAY).isoformat()} at the latest", "effective")
 
 
 def _check_renewal(state: CycleState, event: RenewalRequested, today: date) -> None:
     if state.phase != Phase.labelled or state.label_status != LabelStatus.valid:
         refuse(f"a renewal is asked by a service whose label holds; this cycle is {state.phase.value}")
+    _no_pending_withdrawal(state, "renewed")
     not_future(event.requested_on, today, "requested_on", "a renewal request")
     not_future(event.contract_signed, today, "contract_signed", "a contract")
     assert state.attestation is not None
@@ -360,9 +387,18 @@ def _check_extension(state: CycleState, event: PerimeterExtension, today: date) 
             refuse("; ".join(problems), "domains")
     elif event.domains:
         refuse("domains: only a local authority's perimeter is made of domains; add sites", "domains")
+    if event.new_cycle:
+        _no_pending_withdrawal(state, "carried into a new 3-year cycle")
     if event.new_cycle and event.agents_added <= state.candidate.agents_in_contact:
         refuse(f"new_cycle: a new 3-year cycle is opened for an extension larger in headcount than the contract "
                f"({event.agents_added} added, {state.candidate.agents_in_contact} in the contract) (§5.2)", "new_cycle")
+
+
+def _no_pending_withdrawal(state: CycleState, what: str) -> None:
+    pending = state.pending_withdrawal
+    if pending is not None:
+        refuse(f"a withdrawal notified on {pending['notified_on']} takes effect on {pending['effective']} (§5.3.2): the label "
+               f"is not {what}")
 
 
 def _check_appeal(state: CycleState, event: Appeal, today: date) -> None:

@@ -93,6 +93,10 @@ def _transition(state: CycleState, deadline: Deadline, on: date, today: date, no
             log(state, today, on, "expiry", f"the previous label expired on {on.isoformat()}; the renewal audit goes on")
         elif state.label_status in (LabelStatus.valid, LabelStatus.suspended):
             withdraw(state, today, "no-renewal", on, "engine", notes, expired=True)
+    elif deadline.key == "withdrawal.effective" and state.pending_withdrawal is not None:
+        # A withdrawal notified ahead (§5.3.2): it takes effect on its date, and the label leaves the public list.
+        pending = state.pending_withdrawal
+        withdraw(state, today, pending["reason"], on, pending["actor"], notes, pending["event_id"])
     elif deadline.key == "suspension.max":
         if state.phase == Phase.suspended:
             if state.rules.procedures.automatic_actions.at(on).withdraw_when_suspension_not_lifted:

@@ -208,11 +208,17 @@ class SuspensionLifted(Event):
 
 
 class Withdrawal(Event):
-    """A withdrawal decided by the body (§5.3.2), for one of the guide's reasons."""
+    """A withdrawal decided by the body (§5.3.2), for one of the guide's reasons.
+
+    « matérialisé par une notification de retrait … précisant la date de mise en application »: notified on
+    ``notified_on`` (not in the future), it takes effect on ``effective``, which may be ahead — the label holds, and
+    stays on the public list, until then. Without ``notified_on`` it is notified on the day it takes effect."""
 
     type: Literal["withdrawal"] = "withdrawal"
     reason: ShortText
     effective: date
+    notified_on: date | None = Field(default=None, description="The day the withdrawal was notified (§5.3.2); needed "
+                                     "when it takes effect later than today.")
     note: LongText | None = None
 
 

@@ -130,13 +130,21 @@ class AuditRecord(BaseModel):
 
 
 # What the engine does with the facts a cycle records, fixed when the cycle opens (the workflow sets it
-# under a patch, ``workflows/cycle.py``), so that the histories of cycles opened before replay as they ran:
-#   0  (absent: cycles opened before the patch) as they ran;
+# under a patch, ``workflows/cycle.py`` and ``workflows/central.py``), so that the histories of cycles
+# opened before replay as they ran. One bit per patch (a state holds the bits of the patches its cycle
+# opened under; 0, or absent, for cycles opened before the first):
 #   1  LATE_FACTS: a deadline whose due date is already past when a fact sets it is judged at once (no
 #      « due today » for a day gone), a breach withdrawn for a fact done on time is told, and every
-#      reminder closes when what it reminds of happens or stops being possible (issue 12).
+#      reminder closes when what it reminds of happens or stops being possible (issue 12). Local cycles.
+#   2  NOTICES_AND_YEARLY_CHECKS (issue 14): the yearly self-assessment reminders and their check at the
+#      follow-up audit (§3.9.1, §3.9.2 notes; only with rules that have deadlines.annual_self_assessment);
+#      the §3.8.2 follow-up that lapses when the central service is labelled meanwhile; a withdrawal
+#      notified ahead of its effective date (§5.3.2); in a central cycle, the auditor's judgement of the
+#      corrective actions before the decision (§3.7.2) and the notice of its label to its network.
 LATE_FACTS = 1
-CURRENT_BEHAVIOUR = LATE_FACTS
+NOTICES_AND_YEARLY_CHECKS = 2
+CURRENT_BEHAVIOUR = LATE_FACTS | NOTICES_AND_YEARLY_CHECKS
+CURRENT_CENTRAL_BEHAVIOUR = NOTICES_AND_YEARLY_CHECKS  # a central cycle never took LATE_FACTS
 
 
 class CycleRecord(BaseModel):
@@ -154,7 +162,12 @@ class CycleRecord(BaseModel):
     @property
     def closes_reminders(self) -> bool:
         """Whether this cycle runs the late-facts behaviour (judged at once, reminders that close)."""
-        return self.behaviour >= LATE_FACTS
+        return bool(self.behaviour & LATE_FACTS)
+
+    @property
+    def notices_and_yearly_checks(self) -> bool:
+        """Whether this cycle opened under the issue-14 patch (see NOTICES_AND_YEARLY_CHECKS above)."""
+        return bool(self.behaviour & NOTICES_AND_YEARLY_CHECKS)
 
     @field_validator("rules")
     @classmethod
@@ -196,6 +209,13 @@ class CycleState(CycleRecord):
     independent: bool = True  # False while labelled through a central service: no follow-up audit of its own
     pending_extension: dict[str, Any] | None = None  # sites/domains added, awaiting the audit that covers them (§5.2)
     appeal: dict[str, Any] | None = None  # an appeal lodged and not yet decided (§5.1)
+    # The self-assessment the label's initial audit used: the yearly ones are counted from it (§3.9.1).
+    self_assessment_anchor: date | None = None
+    # Why a local service labelled through its central service owes its own follow-up audit: "central_refused"
+    # (§3.8.2 note: it lapses if the central service is labelled meanwhile) or "central_withdrawn" (§5.3.2 note).
+    owed_followup: str | None = None
+    # A withdrawal notified ahead of its effective date (§5.3.2): reason, notified_on, effective, actor, event_id.
+    pending_withdrawal: dict[str, Any] | None = None
 
     def model_post_init(self, context: Any) -> None:
         if self.candidate.network and not self.audits and not self.timeline:
@@ -206,7 +226,15 @@ class CycleState(CycleRecord):
 
     @property
     def current_audit(self) -> AuditRecord | None:
-        return self.audits[-1] if self.audits and self.audits[-1].decided_on is None else None
+        # An audit that lapsed (a §3.8.2 follow-up no longer owed) is never decided and is not under way.
+        last = self.audits[-1] if self.audits else None
+        return last if last is not None and last.decided_on is None and last.outcome is None else None
+
+    @property
+    def yearly_self_assessments(self) -> bool:
+        """Whether this cycle reminds and checks the yearly self-assessments (§3.9.1): opened under the patch, on
+        rules that have deadlines.annual_self_assessment (the rules a cycle pinned before it do not)."""
+        return self.notices_and_yearly_checks and self.rules.deadlines.annual_self_assessment is not None
 
     @property
     def renewal_in_progress(self) -> bool:

@@ -42,6 +42,8 @@ class CycleView(BaseModel):
     new_application_from: date | None
     withdrawal: dict[str, str] | None
     finished: bool
+    # A withdrawal notified ahead of its effective date (§5.3.2): the label holds until then.
+    pending_withdrawal: dict[str, str | None] | None = None
 
 
 def deadline_view(deadline: Deadline) -> DeadlineView:
@@ -58,5 +60,5 @@ def cycle_view(state: CycleState) -> CycleView:
         attestation=state.attestation, edition=state.edition, content_hash=state.rules.content_hash,
         open_deadlines=[deadline_view(d) for d in state.open_deadlines()], current_audit=state.current_audit,
         audits=len(state.audits), breaches=state.breaches, new_application_from=state.new_application_from,
-        withdrawal=state.withdrawal, finished=state.finished,
+        withdrawal=state.withdrawal, finished=state.finished, pending_withdrawal=state.pending_withdrawal,
     )

@@ -91,6 +91,18 @@ class CorrectiveActions(Event):
     text: LongText
 
 
+class CorrectiveActionsJudged(Event):
+    """The auditor's judgement of the corrective actions proposed (§3.7.2: « L'auditeur juge de la pertinence des
+    actions correctives proposées puis transmet le rapport complet … à l'organisme de certification pour décision »):
+    one verdict per proposal, in the order they were received. The ones judged relevant are the action plan the
+    body attaches to its decision (§3.8.2: « le plan d'actions proposé par le service public et validé »)."""
+
+    type: Literal["corrective_actions_judged"] = "corrective_actions_judged"
+    judged_on: date
+    relevant: list[Annotated[bool, Strict()]] = Field(min_length=1, max_length=MAX_ITEMS)
+    note: LongText | None = None
+
+
 class CentralDecision(Event):
     """The body's decision on the central service; ``tier`` null refuses. Differing from the rules needs a reason."""
 
@@ -107,7 +119,8 @@ class CentralActionPlan(Event):
 
 CentralEvent = Annotated[
     NetworkReports | SampleExtended | CentralAuditDates | AuditPlan | CentralVisit | Report | CorrectiveActions
-    | CentralDecision | CentralActionPlan | Suspension | SuspensionLifted | Withdrawal | RenewalRequested,
+    | CorrectiveActionsJudged | CentralDecision | CentralActionPlan | Suspension | SuspensionLifted | Withdrawal
+    | RenewalRequested,
     Field(discriminator="type"),
 ]
 

@@ -8,7 +8,8 @@ Years N+1 and N+2: a new sample among the services not yet audited, a follow-up 
 more services to present when fewer than 75 % pass.
 
 The workflow gives the randomness (``seed_for``) and carries out the effects: local cycles to
-start, local cycles to tell about the central label's fate.
+start, local cycles to tell about the central label's fate (the labelled ones of the year, one signal each;
+the whole network when the central service is labelled, with one activity — §3.8.2 note).
 Pure: importable inside the Temporal workflow sandbox.
 """
 
@@ -31,13 +32,14 @@ from ..lifecycle.common import (
 from ..lifecycle.boundary import check_boundary
 from ..lifecycle.days import advance
 from ..lifecycle.events import AuditPlan, Report, Suspension, SuspensionLifted, Withdrawal
-from ..lifecycle.state import Deadline, DeadlineKind, DeadlineStatus, LabelStatus
+from ..lifecycle.checks import check_withdrawal_dates
+from ..lifecycle.state import CURRENT_CENTRAL_BEHAVIOUR, Deadline, DeadlineKind, DeadlineStatus, LabelStatus
 from ..exact import percent
 from ..rules.models import LowerMajority, RuleSet
 from ..tiers import tier_rank
 from .events import (
     CentralActionPlan, CentralAuditDates, CentralCandidate, CentralDecision, CentralEnvelope, CentralVisit,
-    CorrectiveActions, LocalOutcome, LocalService, NetworkReports, SampleExtended,
+    CorrectiveActions, CorrectiveActionsJudged, LocalOutcome, LocalService, NetworkReports, SampleExtended,
 )
 from .state import CentralAttestation, CentralAudit, CentralPhase, CentralState, LabelledLocal
 
@@ -48,7 +50,7 @@ ENDED = {CentralPhase.refused, CentralPhase.withdrawn, CentralPhase.expired, Cen
 class NetworkNotice(BaseModel):
     """What a local cycle is told of its central service's label (§3.8.2 note, §5.3.2 note)."""
 
-    kind: Literal["central_refused", "central_withdrawn"]
+    kind: Literal["central_refused", "central_withdrawn", "central_labelled"]
     on: date
     central: str
 
@@ -57,17 +59,23 @@ class Effects(BaseModel):
     notes: list[Notification] = Field(default_factory=list)
     start_locals: list[LocalService] = Field(default_factory=list)
     tell_locals: dict[str, NetworkNotice] = Field(default_factory=dict)
+    # A notice for every local service of the network whose cycle runs (sent by an activity, not one signal each):
+    # the central label obtained, which ends the §3.8.2 follow-ups owed since an earlier refusal.
+    tell_network: NetworkNotice | None = None
 
     def extend(self, other: Effects) -> None:
         self.notes += other.notes
         self.start_locals += other.start_locals
         self.tell_locals.update(other.tell_locals)
+        self.tell_network = other.tell_network or self.tell_network
 
 
 # ------------------------------------------------------------------------------------- opening, draws
 def open_central(candidate: CentralCandidate, rules: RuleSet, calendar: WorkingCalendar, today: date,
                  seed_for: SeedFor) -> tuple[CentralState, Effects]:
-    state = CentralState(candidate=candidate, rules=rules, calendar=calendar, started_year=today.year)
+    # The workflow sets the behaviour back to 0 for a cycle whose run began before its patch (workflows/central.py).
+    state = CentralState(candidate=candidate, rules=rules, calendar=calendar, started_year=today.year,
+                         behaviour=CURRENT_CENTRAL_BEHAVIOUR)
     log(state, today, candidate.contract_signed, "candidacy_opened",
         f"central candidacy of {candidate.name} with {candidate.certification_body}: {len(candidate.local_services)} local services")
     log(state, today, today, "rules_pinned", f"rules edition {rules.edition_id} pinned ({rules.content_hash})",
@@ -210,6 +218,27 @@ def _check_corrective(state: CentralState, event: CorrectiveActions, today: date
         refuse(f"received_on: corrective actions are proposed by {window.due.isoformat()} ({window.computed.explanation})", "received_on")
 
 
+def _check_judgement(state: CentralState, event: CorrectiveActionsJudged, today: date) -> None:
+    if not state.notices_and_yearly_checks:
+        refuse("this central cycle opened before the auditor's judgement was recorded: the body decides on the corrective "
+               "actions as proposed")
+    audit = _audit(state, "judging corrective actions")
+    proposed = audit.corrective_actions
+    if not proposed:
+        refuse("no corrective actions were proposed: the auditor judges the ones the candidate proposes (§3.7.2)")
+    if audit.corrective_judgement is not None and len(audit.corrective_judgement) == len(proposed):
+        refuse(f"the {len(proposed)} corrective action(s) proposed were judged on {audit.judged_on.isoformat() if audit.judged_on else '—'}; "
+               "a new judgement follows new proposals")
+    if len(event.relevant) != len(proposed):
+        refuse(f"relevant: one verdict per corrective action proposed, in the order received: {len(proposed)} proposed, "
+               f"{len(event.relevant)} verdict(s) given", "relevant")
+    proposed_on = [e.on for e in state.timeline if e.kind == "corrective_actions" and e.data.get("audit") == len(state.audits)]
+    last = max(proposed_on, default=audit.report_received)
+    assert last is not None
+    not_before(event.judged_on, last, "judged_on", "the last corrective action proposed (§3.7.2)")
+    not_future(event.judged_on, today, "judged_on", "a judgement")
+
+
 def proposal(state: CentralState, audit: CentralAudit) -> tuple[bool, str | None, str]:
     """(labelled, tier, why) the rules give for this year's central audit."""
     assert audit.control_points is not None
@@ -256,6 +285,13 @@ def _check_decision(state: CentralState, event: CentralDecision, today: date) ->
     window = state.deadlines.get(f"central.audit{len(state.audits)}.corrective_actions")
     if not audit.corrective_actions and window is not None and event.decided_on <= window.due:
         refuse(f"decided_on: corrective actions may be proposed until {window.due.isoformat()}; decide after that day", "decided_on")
+    if state.notices_and_yearly_checks and audit.corrective_actions:
+        judged = audit.corrective_judgement
+        if judged is None or len(judged) != len(audit.corrective_actions):
+            refuse(f"the auditor judges the {len(audit.corrective_actions)} corrective action(s) proposed before the complete "
+                   "report goes to the body for decision (§3.7.2): record corrective_actions_judged first")
+        assert audit.judged_on is not None
+        not_before(event.decided_on, audit.judged_on, "decided_on", "the auditor's judgement of the corrective actions (§3.7.2)")
     not_before(event.decided_on, audit.report_received, "decided_on", "the report's receipt")
     not_future(event.decided_on, today, "decided_on", "a decision")
     tiers = [t.id for t in state.rules.tiers.tiers.at(audit.visit_start)]
@@ -289,13 +325,17 @@ def _check_withdrawal(state: CentralState, event: Withdrawal, today: date) -> No
     if state.label_status not in (LabelStatus.valid, LabelStatus.suspended):
         refuse(f"only a label that holds can be withdrawn; this label is {state.label_status.value}")
     check_reason(state.rules.procedures.withdrawal_reasons.at(event.effective), event.reason, "withdrawal", "§5.3.2")
-    not_future(event.effective, today, "effective", "a withdrawal")
+    if not state.notices_and_yearly_checks:
+        not_future(event.effective, today, "effective", "a withdrawal")  # as cycles opened before the patch had it
+        return
+    assert state.attestation is not None
+    check_withdrawal_dates(event, state.attestation.valid_from, state.attestation.expires, today, ahead_allowed=True)
 
 
 _CHECKS: dict[type, Any] = {
     NetworkReports: _check_reports, SampleExtended: _check_extension, CentralAuditDates: _check_audit_dates,
     AuditPlan: _check_plan, CentralVisit: _check_visit, Report: _check_report, CorrectiveActions: _check_corrective,
-    CentralDecision: _check_decision, CentralActionPlan: _check_action_plan, Suspension: _check_suspension,
+    CorrectiveActionsJudged: _check_judgement, CentralDecision: _check_decision, CentralActionPlan: _check_action_plan, Suspension: _check_suspension,
     SuspensionLifted: _check_lift, Withdrawal: _check_withdrawal,
 }
 
@@ -379,8 +419,24 @@ def _report(state, event: Report, today, env, effects: Effects, seed_for) -> Non
 
 
 def _corrective(state, event: CorrectiveActions, today, env, effects, seed_for) -> None:
-    state.current_audit.corrective_actions.append(event.text)
-    _entry(state, today, env, event.received_on, f"corrective actions proposed on {event.received_on.isoformat()}")
+    audit = state.current_audit
+    audit.corrective_actions.append(event.text)
+    _entry(state, today, env, event.received_on, f"corrective actions proposed on {event.received_on.isoformat()}"
+           + (f" (proposal {len(audit.corrective_actions)})" if state.notices_and_yearly_checks else ""),
+           **({"audit": len(state.audits), "proposal": len(audit.corrective_actions)} if state.notices_and_yearly_checks else {}))
+
+
+def _judgement(state, event: CorrectiveActionsJudged, today, env, effects, seed_for) -> None:
+    """§3.7.2: the auditor judges the relevance of the proposals, then sends the complete report for decision."""
+    audit = state.current_audit
+    audit.corrective_judgement, audit.judged_on = list(event.relevant), event.judged_on
+    kept = [n for n, relevant in enumerate(event.relevant, start=1) if relevant]
+    dropped = [n for n, relevant in enumerate(event.relevant, start=1) if not relevant]
+    words = (f"{len(kept)} of {len(event.relevant)} judged relevant" + (f" (proposal(s) {', '.join(map(str, kept))})" if kept else "")
+             + (f"; not relevant: proposal(s) {', '.join(map(str, dropped))}" if dropped else ""))
+    _entry(state, today, env, event.judged_on, f"corrective actions judged by the auditor on {event.judged_on.isoformat()}: "
+           f"{words}; the complete report goes to the body for decision (§3.7.2)", relevant=list(event.relevant),
+           audit=len(state.audits))
 
 
 def _decision(state: CentralState, event: CentralDecision, today: date, env: CentralEnvelope, effects: Effects, seed_for: SeedFor) -> None:
@@ -388,13 +444,25 @@ def _decision(state: CentralState, event: CentralDecision, today: date, env: Cen
     « transmet le rapport complet (ie. grille d'évaluation et actions correctives) » on which the body decides)."""
     audit = state.current_audit
     assert audit is not None
-    actions = list(audit.corrective_actions)
+    actions, judged, judged_on = list(audit.corrective_actions), audit.corrective_judgement, audit.judged_on
     _decide(state, event, today, env, effects, seed_for)
     if actions:
         entry = next((e for e in reversed(state.timeline) if e.event_id == env.event_id), None)
         if entry is not None:
             entry.data["corrective_actions"] = actions
-            entry.summary += f"; decided with the {len(actions)} corrective action(s) proposed: " + " | ".join(actions)
+            if judged is not None and judged_on is not None:
+                # §3.8.2: « Il adjoint à sa décision le plan d'actions proposé par le service public et validé ».
+                plan = [text for text, relevant in zip(actions, judged) if relevant]
+                entry.data["corrective_judgement"] = {"judged_on": judged_on.isoformat(), "relevant": judged}
+                entry.data["action_plan"] = plan
+                entry.summary += (f"; decided with the {len(actions)} corrective action(s) proposed, judged by the auditor on "
+                                  f"{judged_on.isoformat()}: the action plan attached holds the {len(plan)} judged relevant"
+                                  + (": " + " | ".join(plan) if plan else ""))
+                dropped = [text for text, relevant in zip(actions, judged) if not relevant]
+                if dropped:
+                    entry.summary += "; judged not relevant: " + " | ".join(dropped)
+            else:
+                entry.summary += f"; decided with the {len(actions)} corrective action(s) proposed: " + " | ".join(actions)
 
 
 def _decide(state: CentralState, event: CentralDecision, today: date, env: CentralEnvelope, effects: Effects, seed_for: SeedFor) -> None:
@@ -436,6 +504,10 @@ def _decide(state: CentralState, event: CentralDecision, today: date, env: Centr
         _label_dates(state, today, event.decided_on, expiry)
         effects.notes.append(Notification(key="decision:central:0", kind="decision", recipients=state.recipients() + ["ditp"],
                                           subject=f"Central service labelled {state.attestation.tier_label}"))
+        if state.notices_and_yearly_checks:
+            # §3.8.2 note: the local services labelled through an earlier application refused owe their follow-up only
+            # « si la labellisation de leur service public central n'est pas intervenue entretemps »: told, each decides.
+            effects.tell_network = NetworkNotice(kind="central_labelled", on=event.decided_on, central=state.candidate.id)
         return
     assert state.attestation is not None
     if event.tier is None:  # below the required share of control points at a follow-up
@@ -514,6 +586,7 @@ def _withdraw(state: CentralState, today: date, reason: str, effective: date, ac
               event_id: str | None = None, expired: bool = False) -> None:
     state.phase = CentralPhase.expired if expired else CentralPhase.withdrawn
     state.label_status = LabelStatus.expired if expired else LabelStatus.withdrawn
+    state.pending_withdrawal = None
     for deadline in state.open_deadlines():
         cancel(state, today, deadline.key)
     removal = delay_date(state.rules, "mark_removal", effective, state.calendar)
@@ -548,12 +621,43 @@ def _lifted(state, event: SuspensionLifted, today, env, effects, seed_for) -> No
 
 
 def _withdrawal(state, event: Withdrawal, today, env, effects, seed_for) -> None:
+    if event.effective > today:  # accepted by the check only for a cycle opened under NOTICES_AND_YEARLY_CHECKS
+        _notify_withdrawal(state, today, event, env, effects)
+        return
     _withdraw(state, today, event.reason, event.effective, env.actor, effects, env.event_id)
+
+
+def _notify_withdrawal(state: CentralState, today: date, event: Withdrawal, env: CentralEnvelope, effects: Effects) -> None:
+    """§5.3.2: notified « précisant la date de mise en application », the withdrawal takes effect on that date — the
+    label holds, and stays on the public list, until then; its young local labels are told then (§5.3.2 note)."""
+    from ..deadlines import ComputedDate
+    from ..lifecycle.apply import NOTIFIED_WITHDRAWAL
+
+    notified_on = event.notified_on or today
+    if state.pending_withdrawal is not None:
+        cancel(state, today, "withdrawal.effective", on=notified_on, why=f"replaced by the withdrawal notified on {notified_on.isoformat()}")
+    state.pending_withdrawal = {"reason": event.reason, "notified_on": notified_on.isoformat(), "effective": event.effective.isoformat(),
+                                "actor": env.actor, "event_id": env.event_id}
+    removal = delay_date(state.rules, "mark_removal", event.effective, state.calendar)
+    log(state, today, notified_on, "withdrawal_notified",
+        f"central label withdrawal notified on {notified_on.isoformat()}, effective on {event.effective.isoformat()} ({event.reason}); "
+        f"the label holds, and stays on the public list, until {(event.effective - ONE_DAY).isoformat()}; the mark must no "
+        f"longer be used from {removal.date.isoformat()}", actor=env.actor, event_id=env.event_id, reason=event.reason,
+        effective=event.effective.isoformat())
+    set_deadline(state, today, "withdrawal.effective", DeadlineKind.transition, ComputedDate(
+        key="withdrawal.effective", date=event.effective, rule=NOTIFIED_WITHDRAWAL, edition=state.edition, rule_from=notified_on,
+        reference="Guide §5.3.2 (« précisant la date de mise en application »)",
+        explanation=f"the effective date of the withdrawal notified on {notified_on.isoformat()}"),
+        "the notified withdrawal takes effect")
+    effects.notes.append(Notification(key=f"withdrawal_notified:{event.effective.isoformat()}", kind="decision",
+                                      recipients=state.recipients() + ["ditp"], due=event.effective,
+                                      subject=f"Central label withdrawal notified: effective on {event.effective.isoformat()}"))
 
 
 _APPLY: dict[type, Any] = {
     NetworkReports: _reports, SampleExtended: _extension, CentralAuditDates: _audit_dates, AuditPlan: _plan,
-    CentralVisit: _visit, Report: _report, CorrectiveActions: _corrective, CentralDecision: _decision,
+    CentralVisit: _visit, Report: _report, CorrectiveActions: _corrective, CorrectiveActionsJudged: _judgement,
+    CentralDecision: _decision,
     CentralActionPlan: _action_plan, Suspension: _suspension, SuspensionLifted: _lifted, Withdrawal: _withdrawal,
 }
 
@@ -607,6 +711,9 @@ def advance_central(state: CentralState, today: date, seed_for: SeedFor) -> Effe
                     _set_stage(state, CentralPhase.central_audit)
         elif key == "label.expiry" and state.label_status in (LabelStatus.valid, LabelStatus.suspended):
             _withdraw(state, today_, "no-renewal", on, "engine", effects, expired=True)
+        elif key == "withdrawal.effective" and state.pending_withdrawal is not None:
+            pending = state.pending_withdrawal
+            _withdraw(state, today_, str(pending["reason"]), on, str(pending["actor"]), effects, pending["event_id"])
         elif key == "suspension.max" and state.phase == CentralPhase.suspended:
             if state.rules.procedures.automatic_actions.at(on).withdraw_when_suspension_not_lifted:
                 _withdraw(state, today_, "suspension-not-lifted", on, "engine", effects)

@@ -52,6 +52,8 @@ class CentralView(BaseModel):
     new_application_from: date | None
     withdrawal: dict[str, str] | None
     breaches: int
+    # A withdrawal notified ahead of its effective date (§5.3.2): the label holds until then.
+    pending_withdrawal: dict[str, str | None] | None = None
 
 
 def label_table(view: CentralView) -> list[dict[str, object]]:

@@ -56,6 +56,9 @@ class CentralAudit(BaseModel):
     control_points: list[bool] | None = None
     report_received: date | None = None
     corrective_actions: list[str] = Field(default_factory=list)
+    # The auditor's judgement of the corrective actions (§3.7.2), one verdict per proposal, and its day.
+    corrective_judgement: list[bool] | None = None
+    judged_on: date | None = None
     proposal_tier: str | None = None
     proposal_labelled: bool | None = None
     decided_on: date | None = None
@@ -83,6 +86,8 @@ class CentralState(CycleRecord):
     suspension_reason: str | None = None
     new_application_from: date | None = None
     withdrawal: dict[str, str] | None = None
+    # A withdrawal notified ahead of its effective date (§5.3.2): reason, notified_on, effective, actor, event_id.
+    pending_withdrawal: dict[str, str | None] | None = None
     started_year: int = 0  # calendar year N
 
     def recipients(self) -> list[str]:

@@ -233,16 +233,52 @@ def _central(central: CentralFile) -> Iterator[Problem]:
     yield from _written("central.yaml", central, "followup_lower_majority", "keep_held_tier (Guide §3.9.2, Open)")
 
 
+# The fact of a cycle the engine counts each delay from (the event it passes to `delay_date`). A rule file
+# names it too, so that a reader sees it; one naming another fact would be silently ignored, so it is refused.
+COUNTED_FROM: dict[str, Anchor] = {
+    "dossier": Anchor.audit_start, "complements": Anchor.visit_start, "audit_plan": Anchor.visit_start,
+    "report": Anchor.visit_end, "observations": Anchor.report_received, "central_corrective_actions": Anchor.report_received,
+    "survey_launch_recommended": Anchor.audit_start, "survey_max_age": Anchor.audit_start,
+    "self_assessment_max_age": Anchor.audit_start, "quality_indicators_min_age": Anchor.audit_start,
+    "new_survey_campaign": Anchor.campaign_closed, "validity": Anchor.decision, "renewal_invitation": Anchor.expiry,
+    "new_application": Anchor.refusal_notified, "followup_preparation": Anchor.decision, "followup_target": Anchor.decision,
+    "followup_window": Anchor.followup_target, "central_followup_window": Anchor.followup_target,
+    "action_plan": Anchor.followup_decision, "suspension_max": Anchor.suspension_start,
+    "mark_removal": Anchor.withdrawal_effective, "network_local_surveys": Anchor.initial_audit,
+    "young_local_label_age": Anchor.withdrawal_effective, "late_followup_target": Anchor.withdrawal_effective,
+    "annual_self_assessment": Anchor.initial_self_assessment,
+}
+
+
+def _anchors(deadlines: DeadlinesFile) -> Iterator[Problem]:
+    for key, anchor in COUNTED_FROM.items():
+        dated = getattr(deadlines, key, None)
+        if dated is None:
+            continue
+        for start, value in _entries(dated):
+            if getattr(value, "anchor", anchor) != anchor:
+                yield "deadlines.yaml", (key, "values", start, "value", "anchor"), (
+                    f"the engine counts {key} from {anchor.value}: anchor: {anchor.value}")
+
+
 def _deadlines(deadlines: DeadlinesFile) -> Iterator[Problem]:
+    yield from _anchors(deadlines)
     yield from _written("deadlines.yaml", deadlines, "late_followup_target",
                         "{amount: 2, unit: months, direction: after, anchor: withdrawal_effective, movable: false}")
     if deadlines.late_followup_target is not None:
         for start, delay in _entries(deadlines.late_followup_target):
             base = ("late_followup_target", "values", start, "value")
-            if delay.anchor != Anchor.withdrawal_effective:
-                yield "deadlines.yaml", base + ("anchor",), "the late follow-up is counted from the central withdrawal: anchor: withdrawal_effective"
             if delay.direction != "after":
                 yield "deadlines.yaml", base + ("direction",), "the late follow-up's target comes after the withdrawal: direction: after"
+    yield from _written("deadlines.yaml", deadlines, "annual_self_assessment",
+                        "{amount: 12, unit: months, direction: after, anchor: initial_self_assessment, movable: true}")
+    if deadlines.annual_self_assessment is not None:
+        for start, delay in _entries(deadlines.annual_self_assessment):
+            base = ("annual_self_assessment", "values", start, "value")
+            if delay.direction != "after":
+                yield "deadlines.yaml", base + ("direction",), "each year ends after the self-assessment it counts from: direction: after"
+            if delay.amount < 1:
+                yield "deadlines.yaml", base + ("amount",), "a year of self-assessment lasts at least 1 " + delay.unit.value
     for start, followups in _entries(deadlines.central_followups):
         base = ("central_followups", "values", start, "value")
         previous = 0
@@ -257,6 +293,7 @@ def _deadlines(deadlines: DeadlinesFile) -> Iterator[Problem]:
 def _procedures(procedures: ProceduresFile) -> Iterator[Problem]:
     yield from _written("procedures.yaml", procedures, "repeated_postponements", "2 (Guide §5.3.1, Open)")
     yield from _written("procedures.yaml", procedures, "quality_indicators_too_recent", "refuse (Guide §3.5.1, Open)")
+    yield from _written("procedures.yaml", procedures, "missing_annual_self_assessment", "breach (Guide §3.9.1, Open)")
     for field, needed in ENGINE_VOCABULARY.items():
         dated = getattr(procedures, field)
         for start, items in _entries(dated):

@@ -319,6 +319,7 @@ class Anchor(StrEnum):
     suspension_start = "suspension_start"
     withdrawal_effective = "withdrawal_effective"
     initial_audit = "initial_audit"
+    initial_self_assessment = "initial_self_assessment"
 
 
 AnchorChoice = _choice(Anchor)
@@ -370,8 +371,8 @@ class CentralFollowUp(Model):
 class DeadlinesFile(Model):
     """Every delay of the label's procedures, each dated and referenced."""
 
-    model_config = ConfigDict(json_schema_extra=_required_in_schema("late_followup_target"))
-    _late_followup_written = _written_in_files("late_followup_target")
+    model_config = ConfigDict(json_schema_extra=_required_in_schema("late_followup_target", "annual_self_assessment"))
+    _late_followup_written = _written_in_files("late_followup_target", "annual_self_assessment")
 
     dossier: Dated[Delay]
     complements: Dated[Delay]
@@ -404,6 +405,14 @@ class DeadlinesFile(Model):
         description="A local label that must pass its own follow-up audit because its central service's label was "
         "withdrawn (§5.3.2 note), when its own follow-up window had already closed by then: the new target date, "
         "counted from the withdrawal; the audit is held within followup_window either side of it.",
+    )
+    # Optional only for rule sets recorded in histories before it existed (their cycles set no yearly reminder and
+    # did not check the yearly reports at the follow-up); a rule file must write it.
+    annual_self_assessment: Dated[Delay] | None = Field(
+        default=None,
+        description="A labelled local service does a self-assessment every year (§3.9.1, §3.9.2 notes): the years are "
+        "counted from the self-assessment its initial audit used; each year's last day is reminded, and the follow-up "
+        "audit checks a report in every year ended by its visit (procedures.missing_annual_self_assessment).",
     )
 
 
@@ -509,6 +518,17 @@ class RecentIndicators(StrEnum):
 RecentIndicatorsChoice = _choice(RecentIndicators)
 
 
+class MissingAnnualReport(StrEnum):
+    """What the follow-up audit's visit does when a yearly self-assessment report is missing (§3.9.1)."""
+
+    refuse = "refuse"
+    breach = "breach"
+    flag = "flag"
+
+
+MissingAnnualReportChoice = _choice(MissingAnnualReport)
+
+
 PostponementCount = TypeAliasType("PostponementCount", Annotated[int, Field(
     ge=1, description="A number of postponements of the same audit.",
 )])
@@ -517,8 +537,10 @@ PostponementCount = TypeAliasType("PostponementCount", Annotated[int, Field(
 class ProceduresFile(Model):
     """Lists the guide fixes: the dossier's contents, the reasons to suspend or withdraw a label."""
 
-    model_config = ConfigDict(json_schema_extra=_required_in_schema("repeated_postponements", "quality_indicators_too_recent"))
-    _postponements_written = _written_in_files("repeated_postponements", "quality_indicators_too_recent")
+    model_config = ConfigDict(json_schema_extra=_required_in_schema(
+        "repeated_postponements", "quality_indicators_too_recent", "missing_annual_self_assessment"))
+    _postponements_written = _written_in_files("repeated_postponements", "quality_indicators_too_recent",
+                                               "missing_annual_self_assessment")
 
     automatic_actions: Dated[AutomaticActions]
     dossier_contents: Dated[list[Item]]
@@ -539,6 +561,14 @@ class ProceduresFile(Model):
         description="A quality indicator of the dossier in place for less than deadlines.quality_indicators_min_age "
         "at the audit (§3.5.1): 'refuse' refuses the visit's scores until the audit is moved, 'flag' accepts them "
         "with a warning on the timeline.",
+    )
+    # Optional only for rule sets recorded in histories before it existed (their follow-ups did not check the
+    # yearly reports); a rule file must write it.
+    missing_annual_self_assessment: Dated[MissingAnnualReportChoice] | None = Field(
+        default=None,
+        description="A follow-up audit whose visit finds no self-assessment in a year of deadlines.annual_self_assessment "
+        "ended by then (§3.9.1): 'refuse' refuses the visit's scores until the report is recorded, 'breach' takes them "
+        "and records a breach the body is told of, 'flag' takes them with a warning on the timeline.",
     )
 
 

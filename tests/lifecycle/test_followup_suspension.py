@@ -38,8 +38,18 @@ EXPIRY = date(2029, 4, 1)
 SURVEYS_AGAIN = date(2027, 7, 1)
 
 
+# §3.9.1, « réalisent chaque année un autodiagnostic … (rapports émis dans les 12 et/ou 24 mois suivant celui fourni à
+# l'appui de la demande d'audit initial) »: the initial audit used the self-assessment of 12 January 2026, so year 1 of
+# the label runs to 12 January 2027 (rules/deadlines.yaml annual_self_assessment: 12 months); a follow-up in the
+# window 1 August – 1 December 2027 checks it. The follow-ups of this module have one there, on 4 January 2027 (the one
+# of 1 July 2027 falls in year 2, 13 January 2027 – 12 January 2028).
+YEAR_1_SELF_ASSESSMENT = date(2027, 1, 4)
+
+
 def followup_ready(rules, calendar_for, held: str = "bronze", **kw):
     d = labelled(rules, calendar_for, tier=held, **kw)
+    d.pass_to(YEAR_1_SELF_ASSESSMENT)
+    d.send(self_assessment(YEAR_1_SELF_ASSESSMENT))
     prerequisites(d, SURVEYS_AGAIN, user=kw.get("user", 75), agent=kw.get("agent", 55))
     return d
 

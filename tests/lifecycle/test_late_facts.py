@@ -257,6 +257,10 @@ def test_a_followup_decision_entered_late_suspends_at_once_and_an_on_time_plan_u
     automatic_actions). The plan, received on 15 November, is then entered: no breach, and the suspension
     ends on the day it began, the plan having come on time."""
     d = labelled(rules, calendar_for)
+    # §3.9.1: a self-assessment in year 1 of the label (13 January 2026 – 12 January 2027, 12 months after the one of
+    # 12 January 2026 the initial audit used), or the follow-up's visit records a breach of its own.
+    d.pass_to(date(2027, 1, 4))
+    d.send(self_assessment(date(2027, 1, 4)))
     prerequisites(d, date(2027, 7, 1))
     prepared_audit(d, date(2027, 10, 1), kind="followup")
     d.send(visit(45))

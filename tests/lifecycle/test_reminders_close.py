@@ -41,8 +41,9 @@ OPENS, TARGET, CLOSES = date(2027, 8, 1), date(2027, 10, 1), date(2027, 12, 1)
 INVITATION, EXPIRY = date(2028, 7, 1), date(2029, 4, 1)
 
 # Every kind of deadline the local cycle sets (its key, numbers and survey kinds written as {n} and
-# {kind}) and the rule of rules/deadlines.yaml it is computed with.
-FAMILIES: dict[str, str] = {
+# {kind}) and the rule of rules/deadlines.yaml it is computed with; None for a date the body's notification
+# gives (the withdrawal's effective date, §5.3.2), whose rule is NOTIFIED_WITHDRAWAL.
+FAMILIES: dict[str, str | None] = {
     "audit{n}.dossier": "dossier",
     "audit{n}.audit_plan": "audit_plan",
     "audit{n}.survey_launch_recommended": "survey_launch_recommended",
@@ -61,6 +62,8 @@ FAMILIES: dict[str, str] = {
     "network.local_surveys": "network_local_surveys",
     "suspension.max": "suspension_max",
     "withdrawal.mark_removal": "mark_removal",
+    "self_assessment.year{n}": "annual_self_assessment",
+    "withdrawal.effective": None,
 }
 
 # The rules of deadlines.yaml that open no deadline of the local cycle, and why.
@@ -97,10 +100,13 @@ CALL_SITES: dict[str, set[str]] = {
     "'label.action_plan'": {"label.action_plan"},
     "'suspension.max'": {"suspension.max"},
     "'withdrawal.mark_removal'": {"withdrawal.mark_removal"},
+    "f'self_assessment.year{number}'": {"self_assessment.year{n}"},
+    "'withdrawal.effective'": {"withdrawal.effective"},
 }
 
 
 def family(key: str) -> str:
+    key = re.sub(r"^self_assessment\.year\d+$", "self_assessment.year{n}", key)
     return re.sub(r"^survey\.(user|agent)\.", "survey.{kind}.", re.sub(r"^audit\d+\.", "audit{n}.", key))
 
 
@@ -123,8 +129,9 @@ def test_every_rule_of_deadlines_yaml_is_accounted_for(rules):
     """A rule added to rules/deadlines.yaml must say which deadline it opens (and get a scenario) or why none."""
     in_file = set(yaml.safe_load((ROOT / "rules" / "deadlines.yaml").read_text(encoding="utf-8")))
     assert in_file == set(type(rules.deadlines).model_fields)
-    assert not set(FAMILIES.values()) & set(NOT_A_LOCAL_DEADLINE)
-    assert set(FAMILIES.values()) | set(NOT_A_LOCAL_DEADLINE) == in_file
+    rules_used = {rule for rule in FAMILIES.values() if rule is not None}
+    assert not rules_used & set(NOT_A_LOCAL_DEADLINE)
+    assert rules_used | set(NOT_A_LOCAL_DEADLINE) == in_file
 
 
 def test_every_set_deadline_call_is_known():
@@ -261,6 +268,10 @@ def _new_application(rules, calendar_for) -> None:
 
 def followup_ready(rules, calendar_for) -> Driver:
     d = labelled(rules, calendar_for)
+    # §3.9.1: a self-assessment in year 1 of the label (to 12 January 2027, 12 months after the one of 12 January 2026
+    # the initial audit used), which the follow-up checks; the one of 1 March 2027 is year 2's.
+    d.pass_to(date(2027, 1, 4))
+    d.send(self_assessment(d.today))
     d.pass_to(date(2027, 3, 1))
     d.send(self_assessment(d.today))
     d.send(user_survey(d.today))
@@ -388,6 +399,46 @@ def _mark_removal(rules, calendar_for) -> None:
     assert d.deadline("withdrawal.mark_removal").status == DeadlineStatus.done and d.state.finished
 
 
+@scenario("self_assessment.year{n}")
+def _yearly_self_assessment(rules, calendar_for) -> None:
+    """§3.9.1: « réalisent chaque année un autodiagnostic »: year 1 of the label runs from 13 January 2026 to 12 January
+    2027 (12 months after the self-assessment of 12 January 2026 the initial audit used); one done on 4 January 2027
+    closes its reminder, never sent; year 2's (12 January 2028) stays open, and a self-assessment of year 2 closes it."""
+    d = labelled(rules, calendar_for)
+    assert is_open(d, "self_assessment.year1") and d.deadline("self_assessment.year1").due == date(2027, 1, 12)
+    d.pass_to(date(2027, 1, 4))
+    d.send(self_assessment(d.today))
+    assert d.deadline("self_assessment.year1").status == DeadlineStatus.met
+    assert d.deadline("self_assessment.year1").closed_on == date(2027, 1, 4)
+    assert is_open(d, "self_assessment.year2")
+    never_sent(d, "self_assessment.year1")
+    d.pass_to(date(2027, 6, 1))
+    d.send(self_assessment(d.today))
+    assert d.deadline("self_assessment.year2").status == DeadlineStatus.met
+    never_sent(d, "self_assessment.year2")
+
+
+@scenario("withdrawal.effective")
+def _withdrawal_effective(rules, calendar_for) -> None:
+    """§5.3.2: a withdrawal notified on 4 January 2027 for 1 February 2027 takes effect on its date, and is done; a
+    withdrawal then made effective at once (15 January) leaves nothing of the one notified to take effect."""
+    d = labelled(rules, calendar_for)
+    d.pass_to(date(2027, 1, 4))
+    d.send({"type": "withdrawal", "reason": "mark-rules-broken", "notified_on": "2027-01-04", "effective": "2027-02-01"})
+    assert is_open(d, "withdrawal.effective")
+    d.pass_to(date(2027, 2, 1))
+    assert d.deadline("withdrawal.effective").status == DeadlineStatus.done
+    assert d.state.label_status.value == "withdrawn"
+
+    d = labelled(rules, calendar_for)
+    d.pass_to(date(2027, 1, 4))
+    d.send({"type": "withdrawal", "reason": "mark-rules-broken", "notified_on": "2027-01-04", "effective": "2027-02-01"})
+    d.pass_to(date(2027, 1, 15))
+    d.send({"type": "withdrawal", "reason": "mark-rules-broken", "effective": "2027-01-15"})
+    assert d.deadline("withdrawal.effective").status == DeadlineStatus.cancelled
+    never_sent(d, "withdrawal.effective")
+
+
 @pytest.mark.parametrize("run", sorted(set(SCENARIOS.values()), key=lambda fn: fn.__name__), ids=lambda fn: fn.__name__.strip("_"))
 def test_each_deadline_closes_when_its_object_happens_or_becomes_impossible(rules, calendar_for, monkeypatch, run):
     """Each scenario sets its deadlines, closes them, and sets nothing the lists above do not know."""
@@ -397,7 +448,8 @@ def test_each_deadline_closes_when_its_object_happens_or_becomes_impossible(rule
     def recording(state, today, key, kind, computed, what, on=None):
         seen.append(key)
         assert family(key) in FAMILIES, f"{key}: a deadline this module does not know"
-        assert computed.rule == f"deadlines.{FAMILIES[family(key)]}", (key, computed.rule)
+        rule = FAMILIES[family(key)]
+        assert computed.rule == (f"deadlines.{rule}" if rule is not None else apply_module.NOTIFIED_WITHDRAWAL), (key, computed.rule)
         return real(state, today, key, kind, computed, what, on)
 
     monkeypatch.setattr(apply_module, "set_deadline", recording)

@@ -121,7 +121,11 @@ def test_next_cycle_carries_the_label_and_its_expiry(rules, calendar_for):
     assert s.label_status == LabelStatus.valid
     assert s.attestation == old.attestation
     assert s.attestation.expires == EXPIRY
-    assert list(s.deadlines) == ["label.expiry"]
+    # The label's expiry, and its yearly self-assessment reminder still ahead (§3.9.1 « chaque année »): year 3 ends
+    # 12 January 2029 (36 months after the self-assessment of 12 January 2026 the initial audit used), before the
+    # expiry of 1 April 2029; years 1 and 2 ended on 12 January 2027 and 2028, before the renewal of 1 July 2028.
+    assert sorted(s.deadlines) == ["label.expiry", "self_assessment.year3"]
+    assert s.deadlines["self_assessment.year3"].due == date(2029, 1, 12)
     assert s.deadlines["label.expiry"].due == EXPIRY and s.deadlines["label.expiry"].status == DeadlineStatus.open
     assert s.audits == [] and not s.continue_as_new and not s.finished
     assert s.applied_events == old.applied_events  # a retried event of the old cycle stays answered once

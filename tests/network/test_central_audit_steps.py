@@ -16,7 +16,8 @@ What the guide says (seed 002):
   d'audit complétée et plan d'actions proposé) à l'organisme de certification pour décision »
   (rules/deadlines.yaml central_corrective_actions: 10 days after report_received).
 * §3.8.2: « Il adjoint à sa décision le plan d'actions proposé par le service public et validé par ses
-  soins le cas échéant. »
+  soins le cas échéant. » The auditor's judgement (« juge de la pertinence ») comes before the decision, one
+  verdict per proposal; the plan attached to the decision holds the proposals judged relevant.
 * shared/domain.md « Counting dates »: « N working days before X » steps back over N working days (X not
   counted), Monday–Friday less the territory's public holidays; « N days after X » is X + N calendar days;
   a deadline on a weekend or holiday is not moved (Open: rules/calendars.yaml deadline_on_non_working_day: keep).
@@ -54,6 +55,7 @@ REPORT_SENT, REPORT_RECEIVED = date(2026, 6, 2), date(2026, 6, 3)
 CORRECTIVE_DUE = date(2026, 6, 13)  # 3 June + 10 days, a Saturday, not moved (Open default: keep)
 
 ACTIONS = "Point 7 (comité national d'usagers): réunion semestrielle dès septembre 2026, compte rendu publié"
+OTHER = "Point 12 (référents locaux): une note de rappel aux directeurs"
 
 
 def audit_dates(start: date = VISIT_START, end: date = VISIT_END) -> dict:
@@ -70,6 +72,10 @@ def report(sent: date = REPORT_SENT, received: date = REPORT_RECEIVED) -> dict:
 
 def corrective(received: date, text: str = ACTIONS) -> dict:
     return {"type": "corrective_actions", "received_on": received.isoformat(), "text": text}
+
+
+def judged(on: date, relevant: list[bool]) -> dict:
+    return {"type": "corrective_actions_judged", "judged_on": on.isoformat(), "relevant": relevant}
 
 
 def decision(on: date, tier: str | None) -> dict:
@@ -177,27 +183,46 @@ def test_the_central_audit_step_by_step_to_a_decision_with_its_corrective_action
     assert "2026-06-13" in d.refused(decision(REPORT_RECEIVED, "argent"))
     assert "received_on" in d.refused(corrective(REPORT_RECEIVED - DAY))  # before the report's receipt
 
-    # 7. Corrective actions proposed on the window's last day; recorded the day after, dated when they came.
+    # 7. Corrective actions proposed on 5 June and on the window's last day (13 June); the second recorded the day
+    #    after, dated when it came. Nothing is judged before a proposal exists.
+    assert "no corrective actions were proposed" in d.refused(judged(REPORT_RECEIVED, [True]))
+    d.pass_to(date(2026, 6, 5))
+    d.send(corrective(date(2026, 6, 5), OTHER))
     d.pass_to(CORRECTIVE_DUE + DAY)
     assert "2026-06-13" in d.refused(corrective(CORRECTIVE_DUE + DAY))  # one day late: see the test below
     d.send(corrective(CORRECTIVE_DUE))
-    assert d.state.current_audit.corrective_actions == [ACTIONS]
-    [proposed] = d.entries("corrective_actions")
-    assert proposed.on == CORRECTIVE_DUE
+    assert d.state.current_audit.corrective_actions == [OTHER, ACTIONS]
+    assert [e.on for e in d.entries("corrective_actions")] == [date(2026, 6, 5), CORRECTIVE_DUE]
 
-    # 8. §3.8.2: the auditor judged them and sent the complete report; the body decides the rules' tier and
-    #    « adjoint à sa décision le plan d'actions proposé … et validé par ses soins ».
+    # 8. §3.7.2: « L'auditeur juge de la pertinence des actions correctives proposées puis transmet le rapport complet
+    #    … pour décision »: no decision before the judgement; one verdict per proposal; not before the last proposal.
     decided = date(2026, 6, 15)
     d.pass_to(decided)
+    assert "corrective_actions_judged" in d.refused(decision(decided, "argent"))
+    assert "2 proposed, 1 verdict" in d.refused(judged(decided, [True]))
+    assert "judged_on" in d.refused(judged(CORRECTIVE_DUE - DAY, [False, True]))
+    d.send(judged(date(2026, 6, 14), [False, True]))
+    assert d.state.current_audit.corrective_judgement == [False, True]
+    [verdict] = d.entries("corrective_actions_judged")
+    assert verdict.on == date(2026, 6, 14) and "1 of 2 judged relevant (proposal(s) 2); not relevant: proposal(s) 1" in verdict.summary
+    assert "were judged on 2026-06-14" in d.refused(judged(decided, [True, True]))  # judged once
+    assert "decided_on" in d.refused(decision(date(2026, 6, 13), "argent"))  # the decision follows the judgement
+
+    # 9. §3.8.2: the body decides the rules' tier and « adjoint à sa décision le plan d'actions proposé … et validé »:
+    #    the proposal judged relevant (ACTIONS), not the other.
     d.send(decision(decided, "argent"))
     assert d.state.phase == CentralPhase.labelled and d.state.label_status == LabelStatus.valid
     att = d.state.attestation
     assert (att.tier, att.valid_from, att.expires) == ("argent", decided, date(2029, 6, 15))  # §2.3: 3 years
     assert {l.id for l in att.locals} == set(sample[:3])  # the three labelled local services (§3.8.2)
     decided_audit = d.state.audits[-1]
-    assert decided_audit.decided_on == decided and decided_audit.corrective_actions == [ACTIONS]
+    assert decided_audit.decided_on == decided and decided_audit.corrective_actions == [OTHER, ACTIONS]
+    assert decided_audit.judged_on == date(2026, 6, 14)
     [entry] = d.entries("central_decision")
     assert mentions(entry, ACTIONS), f"the decision does not carry the corrective actions attached to it: {entry}"
+    assert entry.data["action_plan"] == [ACTIONS]
+    assert entry.data["corrective_judgement"] == {"judged_on": "2026-06-14", "relevant": [False, True]}
+    assert "judged not relevant: " + OTHER in entry.summary
     assert d.state.breaches == 0
     assert not {"central.audit1.audit_plan", "central.audit1.report"} & set(breach_keys(d))
 
@@ -208,6 +233,7 @@ def test_corrective_actions_let_the_decision_come_before_the_window_ends(rules, 
     d = reported(rules, calendar_for())
     d.pass_to(date(2026, 6, 5))
     d.send(corrective(date(2026, 6, 5)))
+    d.send(judged(date(2026, 6, 5), [True]))
     d.send(decision(date(2026, 6, 5), "argent"))
     assert d.state.phase == CentralPhase.labelled
     assert d.deadline("central.audit1.corrective_actions").status == DeadlineStatus.done  # closed by the decision, no breach
@@ -328,3 +354,35 @@ def test_a_follow_up_central_audit_has_its_own_plan_report_and_corrective_action
     assert d.deadline("central.audit2.report").status == DeadlineStatus.met
     # year N's deadlines stay as they were
     assert d.deadline("central.audit1.corrective_actions").due == date(2026, 5, 31)
+
+
+# ---------------------------------------------------------------------------------------------- before the judgement existed
+def test_a_central_cycle_opened_before_the_patch_decides_without_a_judgement(rules, calendar_for):
+    """workflows/central.py: a central cycle whose run began before its patch (behaviour 0) decides on the corrective
+    actions as proposed, as it did, and refuses a judgement it never had."""
+    d = reported(rules, calendar_for())
+    d.state.behaviour = 0
+    d.pass_to(date(2026, 6, 5))
+    d.send(corrective(date(2026, 6, 5)))
+    assert "opened before the auditor's judgement" in d.refused(judged(date(2026, 6, 5), [True]))
+    d.send(decision(date(2026, 6, 5), "argent"))
+    [entry] = d.entries("central_decision")
+    assert mentions(entry, ACTIONS) and "action_plan" not in entry.data
+
+
+def test_the_judgement_of_a_follow_up_audit_goes_with_its_decision(rules, calendar_for):
+    """§3.9.2 (« Il adjoint à sa décision le plan d'actions proposé … et validé »), as at the initial audit (§3.7.2): the
+    N+1 central audit's report received 20 May 2027 (central_driver), a proposal on 25 May judged relevant on 28 May,
+    the follow-up decided on 31 May 2027 with it attached."""
+    from .central_driver import followup_year, year_n
+
+    d = year_n(rules, calendar_for(), n=16)
+    followup_year(d, 1, ["argent", "argent", "argent", "argent"], decide=False)
+    d.pass_to(date(2027, 5, 25))
+    d.send(corrective(date(2027, 5, 25)))
+    d.pass_to(date(2027, 5, 31))
+    assert "corrective_actions_judged" in d.refused(decision(date(2027, 5, 31), "argent"))
+    d.send(judged(date(2027, 5, 28), [True]))
+    d.send(decision(date(2027, 5, 31), d.state.current_audit.proposal_tier))
+    entry = d.entries("central_decision")[-1]
+    assert entry.data["action_plan"] == [ACTIONS] and d.state.audits[-1].judged_on == date(2027, 5, 28)

@@ -148,3 +148,33 @@ def test_expiry_without_renewal_tells_the_young_local_services(rules, calendar_f
     told = {k for e in d.effects[before:] for k in e.tell_locals}
     assert told == set(d.sample(2))
     assert all(l.decided_on == LOCALS_DECIDED2 for l in d.state.attestation.locals if l.id in told)
+
+
+# ---------------------------------------------------------------------------------------------- notified ahead (§5.3.2)
+def test_a_withdrawal_notified_ahead_tells_the_young_local_services_on_its_effective_date(rules, calendar_for):
+    """§5.3.2: the notification « précisant la date de mise en application »: notified on 1 March 2028, effective
+    1 April 2028. Until 31 March the central label holds and no local service is told; on 1 April it is withdrawn and
+    the local services labelled less than two years before that date are told (the same four as the withdrawal of
+    1 April 2028 above: the label of 2 April 2026 and the three of 15 April 2027), the mark dropped by 1 June 2028."""
+    d, year0 = network_with_dated_labels(rules, calendar_for())
+    year1 = d.sample(1)
+    d.pass_to(date(2028, 3, 1))
+    effects = d.send({**withdrawal(WITHDRAWN), "notified_on": "2028-03-01"})
+    assert effects.tell_locals == {} and d.state.label_status == LabelStatus.valid
+    assert d.state.pending_withdrawal["effective"] == "2028-04-01"
+    [entry] = d.entries("withdrawal_notified")
+    assert entry.on == date(2028, 3, 1) and "until 2028-03-31" in entry.summary
+    d.pass_to(WITHDRAWN - DAY)
+    assert d.state.label_status == LabelStatus.valid and d.told() == {}
+    d.pass_to(WITHDRAWN)
+    assert d.state.label_status == LabelStatus.withdrawn and d.state.pending_withdrawal is None
+    assert d.state.withdrawal == {"reason": "mark-rules-broken", "effective": "2028-04-01", "mark_removed_by": "2028-06-01"}
+    assert set(d.told()) == {year0["younger"], year1[0], year1[1], year1[3]}
+    assert {n.on for n in d.told().values()} == {WITHDRAWN}
+
+
+def test_a_central_cycle_opened_before_the_patch_refuses_a_withdrawal_ahead(rules, calendar_for):
+    """workflows/central.py: a central cycle whose run began before its patch (behaviour 0) refuses it as it did."""
+    d = year_n(rules, calendar_for())
+    d.state.behaviour = 0
+    assert "in the future" in d.refused({**withdrawal(date(2026, 7, 1)), "notified_on": DECIDED.isoformat()})

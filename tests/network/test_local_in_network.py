@@ -95,7 +95,12 @@ def test_no_follow_up_of_its_own_but_surveys_within_18_months_of_the_initial_aud
     assert d.state.independent is False and d.state.phase == Phase.labelled
     assert not set(FOLLOWUP_KEYS) & set(d.state.deadlines)
     assert d.deadline("network.local_surveys").due == SURVEYS_DUE
-    assert open_keys(d) == {"network.local_surveys", "label.renewal_invitation", "label.expiry"}
+    # §3.9.2 notes: « l'autodiagnostic local (et ce chaque année …) »: years counted from the self-assessment of 12 January
+    # 2026 the initial audit used, 12 months each (rules/deadlines.yaml annual_self_assessment), reminded on their last
+    # day while the label holds: 12 January 2027, 2028 and 2029 (the expiry is 1 April 2029).
+    assert open_keys(d) == {"network.local_surveys", "label.renewal_invitation", "label.expiry", "self_assessment.year1",
+                            "self_assessment.year2", "self_assessment.year3"}
+    assert [d.deadline(f"self_assessment.year{n}").due for n in (1, 2, 3)] == [date(2027, 1, 12), date(2028, 1, 12), date(2029, 1, 12)]
     assert d.state.attestation.expires == date(2029, 4, 1)
 
 

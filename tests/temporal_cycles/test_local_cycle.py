@@ -93,6 +93,10 @@ async def test_followup_below_minimum_without_action_plan_is_suspended_then_with
     await prerequisites(cycle, t0, user_note=75, agent_note=55)
     decided = await audit(cycle, t0 + timedelta(days=60), score=60, tier="bronze")
     target = decided + relativedelta(months=18)
+    # The yearly self-assessment (§3.9.1 note): year 1 ends t0 + 12 months; one done inside it, so the only
+    # breach below is the action plan never sent.
+    await cycle.go_to(t0 + relativedelta(months=11))
+    await cycle.send({"type": "self_assessment", "done_on": (t0 + relativedelta(months=11)).isoformat()})
     await prerequisites(cycle, target - timedelta(days=50), user_note=72, agent_note=52)
     followup = await audit(cycle, target, score=40, tier=None, kind="followup")  # below the minimum
 
