@@ -49,3 +49,9 @@ bench: install bytecode
 # with the worker SIGKILLed and restarted midway; prints what was refused, lost or applied twice.
 stress: install bytecode
 	$(BIN)/python bench/stress.py
+
+# Not a test: the pages' server time (Server-Timing) with 10,000 cycles open on worker.py --api's embedded server;
+# `make bench-pages ARGS="--cycles 2000"` for fewer (see python bench/pages.py --help).
+.PHONY: bench-pages
+bench-pages: install bytecode
+	$(BIN)/python bench/pages.py $(ARGS)

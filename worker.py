@@ -286,12 +286,14 @@ class EmbeddedServer:
                 client = await Client.connect(self.settings.client_address, namespace=self.settings.namespace,
                                               data_converter=pydantic_data_converter, runtime=runtime)
                 await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=self.settings.namespace))
-                return client
             except Exception:  # not answering yet
                 if time.monotonic() >= give_up:
                     raise StartupError(f"the embedded Temporal server did not answer within {SERVER_READY_WAIT:.0f} s; "
                                        f"its log: {self.log_path}") from None
                 await asyncio.sleep(0.2)
+            else:
+                await register_missing_search_attributes(client, self.settings.namespace)
+                return client
         return None
 
     async def stop(self) -> None:
@@ -311,6 +313,21 @@ class EmbeddedServer:
         if self._lock is not None:
             os.close(self._lock)  # the lock goes with the last descriptor: the server's has closed with it
             self._lock = None
+
+
+async def register_missing_search_attributes(client: Client, namespace: str) -> list[str]:
+    """The engine's search attributes the server does not have yet, added (their names): the dev server registers
+    its ``--search-attribute`` list only when it creates its database, so a data folder made by an older version
+    lacks those added since (SpTerritory, SpNames), and every start of a cycle would be refused."""
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+
+    listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
+    missing = {key.name: key.indexed_value_type for key in search_attributes.ALL if key.name not in listed.custom_attributes}
+    if missing:
+        await client.operator_service.add_search_attributes(AddSearchAttributesRequest(search_attributes=missing,
+                                                                                       namespace=namespace))
+        structlog.get_logger("spplus.worker").info("search attributes added", names=sorted(missing), namespace=namespace)
+    return sorted(missing)
 
 
 class _ApiServer:

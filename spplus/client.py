@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import uuid
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from . import search_attributes as sa
-from .search_attributes import initial_search_attributes
+from .search_attributes import initial_memo, initial_search_attributes
 from .ids import central_workflow_id, cycle_id
 from .lifecycle import Candidate, Envelope
 from .lifecycle.events import CycleEvent, SurveyResults, SurveySummary
@@ -67,7 +68,7 @@ async def start_candidacy(client: Client, candidate: Candidate, task_queue: str,
             LabelCycleWorkflow.run, CycleStart(candidate=candidate, edition=edition, actor=actor),
             id=cycle_id(candidate.id), task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-            search_attributes=initial_search_attributes(candidate),
+            search_attributes=initial_search_attributes(candidate), memo=initial_memo(candidate),
             # With a worker in this process (`worker.py --api`), its first task (pinning the rules)
             # is handed over at once: events sent next wait for it instead of finding the cycle opening.
             request_eager_start=True,
@@ -151,7 +152,9 @@ async def import_candidacy(client: Client, plan: Any, raw: bytes, task_queue: st
     try:
         return await client.start_workflow(
             LabelCycleWorkflow.run, CycleStart(state=state, actor=actor), id=cycle_id(candidate.id), task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE, search_attributes=initial_search_attributes(candidate),
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            search_attributes=initial_search_attributes(state.candidate, state.attestation),
+            memo=initial_memo(state.candidate, state.attestation),
         )
     except WorkflowAlreadyStartedError:
         owner = await cycle_owner(client, candidate.id)
@@ -255,7 +258,8 @@ async def import_catalogue(client: Client, raw: bytes, task_queue: str, body: st
             try:
                 handle = await client.start_workflow(
                     LabelCycleWorkflow.run, CycleStart(state=state, actor=actor), id=cycle_id(candidate.id),
-                    task_queue=task_queue, search_attributes=initial_search_attributes(candidate),
+                    task_queue=task_queue, search_attributes=initial_search_attributes(candidate, state.attestation),
+                    memo=initial_memo(candidate, state.attestation),
                     # Any cycle the engine holds under this id, running or closed, keeps it: a catalogue sent twice
                     # starts nothing twice.
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -313,6 +317,7 @@ async def _scored_at_the_edge(client: Client, candidate_id: str, event: SurveyRe
 
     from activities.rules import find_edition
 
+    from .exact import carried
     from .rules.loader import RuleSetInvalid
     from .surveys import SurveyDataError, SurveyKind, read_survey_csv, score_survey
 
@@ -346,9 +351,12 @@ async def _scored_at_the_edge(client: Client, candidate_id: str, event: SurveyRe
     target = folder / f"{digest}.csv"
     if not target.exists():
         target.write_bytes(raw)
-    summary = SurveySummary(note=result.note, admissible=result.admissible, respondents=result.respondents,
-                            completed=result.completed, engagement_notes=result.engagement_notes or None,
-                            overall_note=result.overall_note, csv_sha256=digest)
+    # A note is exact as a fraction and carried as 28 digits (1/3 of the points: 33.33…); an event carries at
+    # most 24 digits of a /100 score, so it is cut to 20 decimals, which keeps every threshold's comparison.
+    notes = {k: carried(v) for k, v in (result.engagement_notes or {}).items()}
+    summary = SurveySummary(note=carried(result.note), admissible=result.admissible, respondents=result.respondents,
+                            completed=result.completed, engagement_notes=notes or None,
+                            overall_note=carried(result.overall_note), csv_sha256=digest)
     return event.model_copy(update={"csv": None, "summary": summary})
 
 
@@ -456,26 +464,79 @@ class CycleListing(BaseModel):
     status: str
     breaches: int | None = None  # None for a cycle that has not published it yet (opened before 0.3.0, not woken since)
     overdue: int | None = None  # deadlines missed and still not done
+    # From the cycle's listing memo (search_attributes.LISTING); None for a cycle started before it existed that
+    # has not published it yet.
+    name: str | None = None
+    territory: str | None = None
+    sites: list[str] | None = None  # the names of the sites its label names (or its candidacy's)
+    valid_from: date | None = None  # the day its label was obtained
+
+
+SEARCH_MAX_WORDS = 8  # words of a search (each one more condition on the visibility store)
+_ID_PREFIX = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+class SearchRefused(ValueError):
+    """A search with no word to look for (only punctuation, say)."""
+
+
+def search_clause(text: str) -> str:
+    """A search box's visibility condition: every word of ``text`` among the words of the cycle's name and its
+    sites' names (:data:`~spplus.search_attributes.NAMES`, a Text attribute), or, for text written as an id,
+    the candidate's id beginning with it (``STARTS_WITH`` on the Keyword ``SpCandidate``).
+    Raises :class:`SearchRefused` when ``text`` has no word."""
+    terms = sa.words(text)[:SEARCH_MAX_WORDS]
+    if not terms:
+        raise SearchRefused("no word to search for")
+    named = " AND ".join(f"{sa.NAMES.name} = {_quote(word)}" for word in terms)
+    prefix = text.strip().lower()
+    if _ID_PREFIX.fullmatch(prefix):
+        return f"({sa.CANDIDATE.name} STARTS_WITH {_quote(prefix)} OR ({named}))"
+    return f"({named})"
+
+
+HELD = ("valid", "suspended")  # the label statuses of a label that holds (listed publicly, §5.3.1)
+
+
+def _end_of(day: date) -> str:
+    return datetime.combine(day, time.max, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def list_query(phase: str | None = None, body: str | None = None, status: str | None = None,
                due_before: date | None = None, edition: str | None = None, running_only: bool = True,
-               overdue: bool = False, with_breaches: bool = False) -> str:
+               overdue: bool = False, with_breaches: bool = False, *, tier: str | None = None,
+               territory: str | None = None, search: str | None = None, expiring_before: date | None = None,
+               not_renewing: bool = False, audit_planned: bool = False) -> str:
     """A visibility query from the usual filters ('what is due this week', 'every suspended label', 'what is
-    overdue', 'cycles with breaches')."""
+    overdue', 'cycles with breaches', a tier, a territory, a search by name or id).
+
+    ``expiring_before``: labels that hold and expire on that day or before; ``not_renewing``: cycles whose renewal
+    has not been asked for (phase other than ``renewing``); ``audit_planned``: cycles whose audit dates are set and
+    whose audit is not decided — in preparation with a deadline running (the dossier, the audit plan, which only
+    audit dates set), or with a follow-up audit under way (phase ``followup``). Raises :class:`SearchRefused` for a
+    search with no word.
+    """
     clauses = ["WorkflowType IN ('LabelCycle', 'CentralLabelCycle')"]
     if running_only:
         clauses.append("ExecutionStatus = 'Running'")
-    for key, value in ((sa.PHASE, phase), (sa.CERTIFICATION_BODY, body), (sa.LABEL_STATUS, status), (sa.RULES_EDITION, edition)):
+    for key, value in ((sa.PHASE, phase), (sa.CERTIFICATION_BODY, body), (sa.LABEL_STATUS, status), (sa.RULES_EDITION, edition),
+                       (sa.TIER, tier), (sa.TERRITORY, territory)):
         if value:
             clauses.append(f"{key.name} = {_quote(value)}")
     if due_before:
-        stamp = datetime.combine(due_before, time.max, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        clauses.append(f"{sa.NEXT_DEADLINE.name} <= '{stamp}'")
+        clauses.append(f"{sa.NEXT_DEADLINE.name} <= '{_end_of(due_before)}'")
     if overdue:
         clauses.append(f"{sa.OVERDUE.name} > 0")
     if with_breaches:
         clauses.append(f"{sa.BREACHES.name} > 0")
+    if expiring_before:
+        clauses.append(f"{sa.LABEL_STATUS.name} IN ({', '.join(map(_quote, HELD))}) AND {sa.LABEL_EXPIRY.name} <= '{_end_of(expiring_before)}'")
+    if not_renewing:
+        clauses.append(f"{sa.PHASE.name} != 'renewing'")
+    if audit_planned:
+        clauses.append(f"(({sa.PHASE.name} = 'preparation' AND {sa.NEXT_DEADLINE.name} IS NOT NULL) OR {sa.PHASE.name} = 'followup')")
+    if search:
+        clauses.append(search_clause(search))
     return " AND ".join(clauses)
 
 
@@ -483,60 +544,107 @@ def _quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _listing(execution: Any) -> CycleListing:
+async def _listing(execution: Any) -> CycleListing:
     attrs = execution.typed_search_attributes
+    try:
+        memo = await execution.memo_value(sa.LISTING, None)
+    except (ValueError, RuntimeError):  # a memo this engine did not write: the row without it
+        memo = None
+    memo = memo if isinstance(memo, dict) else {}
+    valid_from = memo.get("valid_from")
     return CycleListing(
         workflow_id=execution.id, candidate=attrs.get(sa.CANDIDATE), certification_body=attrs.get(sa.CERTIFICATION_BODY),
         phase=attrs.get(sa.PHASE), label_status=attrs.get(sa.LABEL_STATUS), tier=attrs.get(sa.TIER),
         next_deadline=attrs.get(sa.NEXT_DEADLINE), label_expiry=attrs.get(sa.LABEL_EXPIRY),
         rules_edition=attrs.get(sa.RULES_EDITION), breaches=attrs.get(sa.BREACHES), overdue=attrs.get(sa.OVERDUE),
         status=execution.status.name if execution.status else WorkflowExecutionStatus.RUNNING.name,
+        name=memo.get("name"), territory=attrs.get(sa.TERRITORY) or memo.get("territory"),
+        sites=[site.get("name") or site.get("id") for site in memo["sites"]] if isinstance(memo.get("sites"), list) else None,
+        valid_from=date.fromisoformat(valid_from) if isinstance(valid_from, str) else None,
     )
 
 
 async def list_cycles(client: Client, query: str, limit: int | None = None) -> list[CycleListing]:
-    return [_listing(execution) async for execution in client.list_workflows(query, limit=limit)]
+    return [await _listing(execution) async for execution in client.list_workflows(query, limit=limit)]
 
 
 async def list_cycles_page(client: Client, query: str, page_size: int, page_token: bytes | None) -> tuple[list[CycleListing], bytes | None]:
     """One page of a visibility query, and the token of the next one (None on the last page)."""
     pages = client.list_workflows(query, page_size=page_size, next_page_token=page_token)
     await pages.fetch_next_page(page_size=page_size)
-    return [_listing(e) for e in pages.current_page or []], pages.next_page_token or None
+    return [await _listing(e) for e in pages.current_page or []], pages.next_page_token or None
+
+
+async def count_cycles(client: Client, query: str) -> int:
+    """How many cycles a visibility query finds (one count request, no cycle read)."""
+    return (await client.count_workflows(query)).count
 
 
 PUBLIC_LIST_QUERY = (f"WorkflowType IN ('LabelCycle', 'CentralLabelCycle') AND ExecutionStatus = 'Running' AND "
                      f"{sa.LABEL_STATUS.name} IN ('valid', 'suspended')")
 
 
+def public_list_query(search: str | None = None, territory: str | None = None, tier: str | None = None) -> str:
+    """The public list, searched by name (or a site's name, where the commune often is), territory, tier.
+    Raises :class:`SearchRefused` for a search with no word."""
+    clauses = [PUBLIC_LIST_QUERY]
+    for key, value in ((sa.TERRITORY, territory), (sa.TIER, tier)):
+        if value:
+            clauses.append(f"{key.name} = {_quote(value)}")
+    if search:
+        clauses.append(search_clause(search))
+    return " AND ".join(clauses)
+
+
+def public_row(item: CycleListing) -> dict[str, Any]:
+    """One labelled service as the public list shows it: its name, tier, status (suspended ones flagged, §5.3.1),
+    body, territory, the sites its attestation names, and its validity (obtained on, expiry = the first day it no
+    longer holds, and the last valid day before it)."""
+    expires = item.label_expiry.date() if item.label_expiry else None
+    return {
+        "candidate": item.candidate, "name": item.name, "tier": item.tier, "status": item.label_status,
+        "suspended": item.label_status == "suspended", "certification_body": item.certification_body,
+        "territory": item.territory, "sites": item.sites or [],
+        "valid_from": item.valid_from.isoformat() if item.valid_from else None,
+        "expires": expires.isoformat() if expires else None,
+        "last_valid_day": (expires - timedelta(days=1)).isoformat() if expires else None,
+    }
+
+
 async def public_list(client: Client) -> list[dict[str, Any]]:
     """The public list of labelled services (DITP): one row per label that holds, suspended ones flagged."""
-    rows = []
-    for item in await list_cycles(client, PUBLIC_LIST_QUERY):
-        rows.append({
-            "candidate": item.candidate, "tier": item.tier, "status": item.label_status,
-            "suspended": item.label_status == "suspended", "certification_body": item.certification_body,
-            "expires": item.label_expiry.date().isoformat() if item.label_expiry else None,
-        })
+    rows = [public_row(item) for item in await list_cycles(client, PUBLIC_LIST_QUERY)]
     return sorted(rows, key=lambda r: r["candidate"] or "")
 
 
+async def public_list_page(client: Client, query: str, page_size: int, page_token: bytes | None) -> tuple[list[dict[str, Any]], bytes | None]:
+    """One page of the public list (:func:`public_list_query`), in the visibility store's order (newest first)."""
+    items, next_token = await list_cycles_page(client, query, page_size, page_token)
+    return [public_row(item) for item in items], next_token
+
+
+# The CSV export's columns, as published before issue 13 (tests/temporal_cycles/test_api.py holds them): the JSON export
+# and the pages also give each label's name, territory, sites, valid_from and last_valid_day (see public_row).
 PUBLIC_LIST_COLUMNS = ["candidate", "tier", "status", "suspended", "certification_body", "expires"]
 
 
 def safe_cell(value: Any) -> Any:
     """A cell no spreadsheet runs as a formula (OWASP, CSV injection): text that begins with = + - @, a tab
-    or a carriage return is written after a single quote. Numbers and booleans are left as they are."""
+    or a carriage return is written after a single quote. Numbers and booleans are left as they are; a list
+    is written as its items separated by `` | `` (as the back catalogue writes sites)."""
+    if isinstance(value, list):
+        value = " | ".join(str(v) for v in value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 
 
 def rows_to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
-    """Rows as CSV with a header row, always (an empty list is its header alone); every cell made safe."""
+    """Rows as CSV with a header row, always (an empty list is its header alone); every cell made safe. With
+    ``columns``, only those (a row's other keys are left out)."""
     fieldnames = columns or (list(rows[0]) if rows else [])
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fieldnames)
+    writer = csv.DictWriter(buffer, fieldnames=fieldnames, extrasaction="ignore")
     writer.writeheader()
     writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
@@ -553,6 +661,7 @@ async def start_central(client: Client, candidate: Any, task_queue: str, edition
             CentralCycleWorkflow.run, CentralStart(candidate=candidate, edition=edition),
             id=central_workflow_id(candidate.id), task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE, search_attributes=initial_search_attributes(candidate),
+            memo=initial_memo(candidate),
         )
     except WorkflowAlreadyStartedError:
         view = await get_central_state(client, candidate.id)

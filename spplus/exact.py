@@ -8,7 +8,7 @@ rounding error, and 0.75 × 4 is exactly 3.
 from __future__ import annotations
 
 import math
-from decimal import Context, Decimal
+from decimal import ROUND_DOWN, Context, Decimal
 from fractions import Fraction
 
 _CONTEXT = Context(prec=28)
@@ -17,6 +17,16 @@ _CONTEXT = Context(prec=28)
 def to_decimal(value: Fraction | int) -> Decimal:
     value = Fraction(value)
     return _CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
+
+
+def carried(value: Decimal | None, places: int = 20) -> Decimal | None:
+    """``value`` cut (toward zero) to at most ``places`` decimals, to travel in an event (scores are /100, at most
+    24 digits). Cutting keeps every comparison with a threshold written with ``places`` decimals or fewer: a note
+    at or above 80 stays at or above it, one below stays below. Shorter values are returned as they are.
+    """
+    if value is None or -value.as_tuple().exponent <= places:  # type: ignore[operator]
+        return value
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN, context=_CONTEXT)
 
 
 def ceil_share(share: Decimal, count: int) -> int:

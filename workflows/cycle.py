@@ -26,6 +26,7 @@ from .pinning import RULES_TIMEOUT, pin_rules
 from .search import SearchAttributes, day_start, local_days, today
 
 with workflow.unsafe.imports_passed_through():
+    from spplus import search_attributes as sa
     from spplus.idempotency import REUSED_KEY, reused_for_another
     from activities.rules import RulesRequest, load_rules_edition
     from spplus.lifecycle import (
@@ -34,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from spplus.lifecycle.events import AuditKind, Decision, RulesEditionChange
     from spplus.network.machine import NetworkNotice
+    from spplus.lifecycle import state as behaviour
     from spplus.lifecycle.state import TimelineEntry
     from spplus.lifecycle.views import CycleView, cycle_view, deadline_view
     from spplus.lifecycle.messages import CycleOutcome, CycleStart, Receipt
@@ -46,6 +48,19 @@ REFUSE_REUSED_KEY = "refuse-a-key-reused-for-another-event"
 # once, and closes every reminder when what it reminds of happens or stops being possible. The pure
 # core cannot call `patched`: the answer is kept in the state (`behaviour`), decided when the cycle opens.
 LATE_FACTS = "late-facts-and-reminders-that-close"
+# Patch id: a cycle opened since issue 14 reminds its yearly self-assessments and checks them at the follow-up
+# (§3.9.1), lets a §3.8.2 follow-up lapse when its central service is labelled meanwhile, and takes a withdrawal
+# notified ahead of its effective date (§5.3.2). Its answer is kept in the state too (NOTICES_AND_YEARLY_CHECKS).
+NOTICES_AND_YEARLY_CHECKS = "yearly-self-assessments-lapsing-followups-and-withdrawals-notified-ahead"
+# Patch id: a cycle keeps its listing memo true — its name, territory, the sites its label names and the day the
+# label was obtained, what the pages' lists and the public list show of it (search_attributes.LISTING) — with the
+# words of those names (SpNames) and its territory (SpTerritory) as search attributes when its run lacks them
+# (issue 13). A memo upserted in a run is not carried to the next by a continue-as-new (its start memo is): each
+# run compares with the memo it started with. Runs that began before the patch publish nothing new.
+PUBLIC_LISTING = "publish-the-listing-memo-and-names"
+# Patch id: SpOverdue counts the deadlines missed and still not done; a deadline done late stays a breach
+# (SpBreaches) but is no longer overdue. Runs that began before it count every missed deadline, as they did.
+OVERDUE_NOT_DONE = "overdue-counts-deadlines-still-not-done"
 
 
 @workflow.defn(name="LabelCycle")
@@ -62,6 +77,10 @@ class LabelCycleWorkflow:
         self._local_days = local_days()
         # Asked here, before any await, like every patch of this workflow: see workflows/search.py.
         self._late_facts = workflow.patched(LATE_FACTS)
+        self._notices = workflow.patched(NOTICES_AND_YEARLY_CHECKS)
+        self._listing = workflow.patched(PUBLIC_LISTING)
+        self._overdue_not_done = workflow.patched(OVERDUE_NOT_DONE)
+        self._listed = workflow.memo_value(sa.LISTING, None) if self._listing else None
 
     def _today(self) -> date:
         return today(self._state.calendar if self._state is not None else None, self._local_days)
@@ -109,8 +128,9 @@ class LabelCycleWorkflow:
         workflow.logger.info("cycle opened", extra={"candidate": candidate.id, "certification_body": candidate.certification_body,
                                                     "edition": rules.edition_id})
         state = start.open(rules, calendar, opened_on)
-        if not self._late_facts:
-            state.behaviour = 0  # opened before the patch: its history replays as it ran
+        # A cycle opened before a patch keeps the behaviour it had: its history replays as it ran.
+        state.behaviour = ((behaviour.LATE_FACTS if self._late_facts else 0)
+                           | (behaviour.NOTICES_AND_YEARLY_CHECKS if self._notices else 0))
         return state
 
     # ------------------------------------------------------------------ events
@@ -167,7 +187,7 @@ class LabelCycleWorkflow:
 
     @workflow.signal
     async def network_notice(self, notice: NetworkNotice) -> None:
-        """Its central service's label was refused or withdrawn (§3.8.2, §5.3.2)."""
+        """Its central service's label was refused, withdrawn, or obtained (§3.8.2, §5.3.2)."""
         await workflow.wait_condition(lambda: self._state is not None)
         async with self._lock:
             assert self._state is not None
@@ -203,5 +223,20 @@ class LabelCycleWorkflow:
             candidate=state.candidate.id, body=state.candidate.certification_body, phase=state.phase.value,
             label_status=state.label_status.value, tier=state.attestation.tier if held else None, edition=state.edition,
             next_deadline=min(due) if due else None, expiry=state.attestation.expires if state.attestation else None,
-            breaches=state.breaches, overdue=sum(1 for d in state.deadlines.values() if d.status.value == "missed"),
+            breaches=state.breaches, overdue=sum(1 for d in state.deadlines.values() if d.status.value == "missed"
+                                                 and (d.closed_on is None or not self._overdue_not_done)),
         )
+        if self._listing:
+            self._publish_listing(state)
+
+    def _publish_listing(self, state: CycleState) -> None:
+        """The listing memo and the name and territory search attributes, upserted only when they change."""
+        listed = sa.listing(state.candidate, state.attestation)
+        if listed != self._listed:
+            workflow.upsert_memo({sa.LISTING: listed})
+            self._listed = listed
+        published = workflow.info().typed_search_attributes
+        wanted = ((sa.TERRITORY, state.candidate.territory), (sa.NAMES, sa.listed_words(listed)))
+        updates = [key.value_set(value) for key, value in wanted if value and published.get(key) != value]
+        if updates:
+            workflow.upsert_search_attributes(updates)

@@ -220,3 +220,17 @@ async def test_operators_list_what_is_overdue_and_the_cycles_with_breaches(api):
     assert late in {i["candidate"] for i in breaches} and on_time not in {i["candidate"] for i in breaches}
     theirs = (await api.get("/cycles", params={"with_breaches": "true"}, headers=auth(api, "beta"))).json()["items"]
     assert late not in {i["candidate"] for i in theirs}  # a body's lists stay its own
+    # The dossier arrives late: still a breach (§3.5.1, a month before the visit), no longer overdue.
+    dossier = {"type": "dossier", "received_on": local_today().isoformat(),
+               "contents": ["identification", "organisation-chart", "training-plan", "self-assessment",
+                            "user-sampling-method", "survey-results", "improvement-plan"]}
+    sent = await api.post(f"/cycles/{late}/events", json=dossier, headers=auth(api, "alpha"))
+    assert sent.status_code == 200, sent.text
+    for _ in range(100):
+        listed = (await api.get("/cycles", params={"overdue": "true"}, headers=auth(api, "operator"))).json()["items"]
+        if late not in {i["candidate"] for i in listed}:
+            break
+        await asyncio.sleep(0.1)
+    assert late not in {i["candidate"] for i in listed}
+    breaches = (await api.get("/cycles", params={"with_breaches": "true"}, headers=auth(api, "operator"))).json()["items"]
+    assert {i["candidate"]: i for i in breaches}[late]["breaches"] == 1 and {i["candidate"]: i for i in breaches}[late]["overdue"] == 0

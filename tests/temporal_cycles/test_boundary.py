@@ -54,6 +54,24 @@ async def test_free_text_over_its_limit_is_refused_naming_the_field(api):
     assert answer.status_code == 422 and answer.json()["field"] == "appeal.grounds"
 
 
+async def test_a_note_that_is_no_exact_decimal_is_carried_to_20_decimals_not_refused(cycle, tmp_path, monkeypatch):
+    # Two questionnaires, one all "Tout à fait d'accord" (1), one all "Plutôt d'accord" (0.75), and a third all
+    # "Pas du tout d'accord" (0): the mean of the means is (1 + 0.75 + 0) / 3 = 7/12 → 58.333…/100 (§3.4.1), which
+    # has no exact decimal: it is carried as 58.33333333333333333333 (20 decimals), never a 500.
+    monkeypatch.setenv("SPPLUS_DATA", str(tmp_path))
+    header = "termine;" + ";".join(f"Q{i}" for i in range(1, 16))
+    rows = ["oui;" + ";".join([a] * 15) for a in ("Tout à fait d'accord", "Plutôt d'accord", "Pas du tout d'accord")]
+    t0 = await cycle.today()
+    receipt = await cycle.send({"type": "survey", "kind": "user", "closed_on": t0.isoformat(), "solicited": 3,
+                                "csv": "\n".join([header, *rows]) + "\n"})
+    assert "note 58.33/100, 3 admissible of 3 solicited" in receipt.summary
+    sent = [p.data.decode() for e in (await cycle.handle.fetch_history()).events
+            if e.HasField("workflow_execution_update_accepted_event_attributes")
+            for p in e.workflow_execution_update_accepted_event_attributes.accepted_request.input.args.payloads]
+    assert '"note":"58.33333333333333333333"' in sent[0].replace(" ", "")
+    await no_failed_task(cycle)
+
+
 async def test_a_survey_csv_is_scored_at_the_edge_and_never_enters_the_history(cycle, tmp_path, monkeypatch):
     monkeypatch.setenv("SPPLUS_DATA", str(tmp_path))
     header = "termine;" + ";".join(f"Q{i}" for i in range(1, 16))
