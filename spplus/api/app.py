@@ -30,8 +30,7 @@ from ..lifecycle.importing import CycleImport
 from ..lifecycle.views import CycleView
 from ..network.events import CentralCandidate, CentralEvent
 from ..network.messages import CentralView, label_table
-from ..rules.loader import load_rules_cached
-from ..rules.upload import RuleUploadRefused, check_upload
+from ..rules.upload import RuleUploadRefused
 from ..settings import Settings
 from .body import BodyLimit, EngineRoute, position
 from .pagetokens import PageTokenRefused, PageTokens, page_token_key
@@ -260,14 +259,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     # ------------------------------------------------------------------ cycles
     @app.post("/cycles", status_code=201, tags=["cycles"], response_model=StartedCycle)
     async def start_cycle(candidate: Candidate, who: Who, request: Request) -> StartedCycle:
-        gate.may_open(who, candidate.certification_body)
-        try:
-            handle = await engine.start_candidacy(await temporal(), candidate, settings.task_queue, actor=f"body:{who.body}")
-        except engine.EngineError as exc:
-            if exc.kind in ("conflict", "too_early") and exc.owner != who.body:
-                # Another body's candidacy: say only that the id is taken, never its phase or its dates.
-                raise Problem(409, "Conflict", f"the id {candidate.id} is taken; choose another", "id") from None
-            raise
+        handle = await gate.open_candidacy(who, candidate, settings.task_queue)
         return StartedCycle(workflow_id=handle.id, candidate=candidate.id)
 
     @app.post("/cycles:import", status_code=201, tags=["cycles"], response_model=StartedCycle)
@@ -283,7 +275,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
             handle = await engine.import_candidacy(await temporal(), plan, raw, settings.task_queue, actor=f"import:body:{who.body}")
         except engine.EngineError as exc:
             if exc.kind == "conflict" and exc.owner != who.body:
-                raise Problem(409, "Conflict", f"the id {plan.candidate.id} is taken; choose another", "candidate.id") from None
+                raise gate.taken(plan.candidate.id, "candidate.id") from None
             raise
         return StartedCycle(workflow_id=handle.id, candidate=plan.candidate.id)
 
@@ -359,20 +351,10 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     async def agenda(who: Who, request: Request, body: str | None = None) -> Response:
         gate.require(who, Role.body, Role.ditp, Role.operator)
         body = who.body if who.role == Role.body else body
+        from ..agenda_views import agenda_views
         from .agenda import calendar_of
 
-        client = await temporal()
-        listed = await engine.list_cycles(client, engine.list_query(body=body), limit=2000)
-        views = []
-        for item in listed:
-            if not item.candidate or item.workflow_id != engine.cycle_id(item.candidate):
-                continue  # a central cycle: its deadlines are its own view's (GET /central/{id})
-            try:
-                view = await engine.get_state(client, item.candidate)
-            except engine.EngineError:
-                continue  # closed between the list and the read
-            if view is not None:
-                views.append(view)
+        views = await agenda_views(await temporal(), body)
         return Response(calendar_of(views), media_type="text/calendar")
 
     # ------------------------------------------------------------------ central services (§2.2.2, §3.8.2)
@@ -384,7 +366,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
             handle = await engine.start_central(await temporal(), candidate, settings.task_queue)
         except engine.EngineError as exc:
             if exc.kind in ("conflict", "too_early") and exc.owner != who.body:
-                raise Problem(409, "Conflict", f"the id {candidate.id} is taken; choose another", "id") from None
+                raise gate.taken(candidate.id) from None
             raise
         return StartedCycle(workflow_id=handle.id, candidate=candidate.id)
 
@@ -414,36 +396,24 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     @app.get("/rules/editions", tags=["rules"], response_model=list[EditionSummary])
     async def editions(who: Who, request: Request) -> list[EditionSummary]:
         gate.require(who, Role.ditp, Role.operator)
-        from activities.rules import edition_folders
+        from ..rules.editions import edition_summaries
 
-        out = []
-        client = await temporal()
-        for folder in edition_folders(settings):
-            rules = load_rules_cached(folder)
-            count = await client.count_workflows(engine.list_query(edition=rules.edition_id))
-            out.append(EditionSummary(edition=rules.edition_id, content_hash=rules.content_hash,
-                                      title=rules.edition.title, running_cycles=count.count))
-        return out
+        return [EditionSummary.model_validate(info.model_dump()) for info in await edition_summaries(await temporal(), settings)]
 
     @app.post("/rules/editions", status_code=201, tags=["rules"], response_model=EditionSummary)
     async def upload_edition(upload: EditionUpload, who: Who, request: Request) -> EditionSummary:
         """A new rules edition, checked like `spplus rules check`: every problem of every file, by file name."""
         gate.require(who, Role.ditp)
+        from ..rules.editions import EditionExists, store_edition
+
         try:
-            # limits → a private temporary folder → load_rules; off the event loop, which the worker shares
-            rules = await asyncio.to_thread(check_upload, upload.files)
+            # limits → a private temporary folder → load_rules → editions/<id>; off the event loop, which the worker shares
+            rules = await asyncio.to_thread(store_edition, settings, upload.files)
         except RuleUploadRefused as exc:
             raise Problem(exc.status, "Rules edition too large" if exc.status == 413 else "Invalid rules",
                           str(exc), "files", errors=exc.problem_errors(), more=exc.more) from None
-        from activities.rules import edition_folders
-
-        taken = await asyncio.to_thread(lambda: {load_rules_cached(f).edition_id for f in edition_folders(settings)})
-        if rules.edition_id in taken:
-            raise Problem(409, "Conflict", f"edition {rules.edition_id} exists; an edition is never overwritten", "files")
-        target = settings.editions_dir / rules.edition_id  # at most 64 characters of [A-Za-z0-9._-]
-        target.mkdir(parents=True)
-        for name, text in upload.files.items():  # only known names, checked text: the same bytes, the same hash
-            (target / name).write_text(text, encoding="utf-8")
+        except EditionExists as exc:
+            raise Problem(409, "Conflict", str(exc), "files") from None
         log.info("edition added", edition=rules.edition_id, content_hash=rules.content_hash, token=who.token_id)
         return EditionSummary(edition=rules.edition_id, content_hash=rules.content_hash, title=rules.edition.title, running_cycles=0)
 
@@ -451,14 +421,13 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     async def change_edition(candidate_id: str, change: EditionChange, who: Who, request: Request,
                              idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Any:
         gate.require(who, Role.ditp)
-        from activities.rules import edition_folders
+        from ..rules.editions import UnknownEdition, move_cycle
 
-        known = [load_rules_cached(folder).edition_id for folder in edition_folders(settings)]
-        if change.edition not in known:
-            raise Problem(422, "Refused", f"edition: unknown edition {change.edition!r}; the editions are {', '.join(known)}", "edition")
-        return await engine.send_event(await temporal(), candidate_id,
-                                       {"type": "rules_edition_change", "edition": change.edition, "reason": change.reason},
-                                       idempotency_key, actor=f"ditp:{who.token_id}")
+        try:
+            return await move_cycle(await temporal(), settings, candidate_id, change.edition, change.reason,
+                                    idempotency_key, actor=f"ditp:{who.token_id}")
+        except UnknownEdition as exc:
+            raise Problem(422, "Refused", str(exc), "edition") from None
 
     # ------------------------------------------------------------------ the web pages (issue 13), in French
     from ..interfaces.pages import mount_pages

@@ -110,6 +110,25 @@ class Gate:
         if certification_body != who.body:
             raise self.refuse(who, f"{who.body} opens candidacies for itself, not for {certification_body}")
 
+    @staticmethod
+    def taken(candidate_id: str, field: str = "id") -> Problem:
+        # Another body's candidacy under that id: only that it is taken, never its phase or its dates.
+        return Problem(409, "Conflict", f"the id {candidate_id} is taken; choose another", field)
+
+    async def open_candidacy(self, who: Principal, candidate: Any, task_queue: str) -> Any:
+        """Start ``candidate`` for the body that ``who`` acts for (:func:`spplus.client.start_candidacy`), its handle.
+
+        Raises :class:`Problem` (401/403: not this body's to open; 409: the id is another body's, told as taken
+        only) or :class:`spplus.client.EngineError` (the candidacy refused, or the body's own id already running).
+        """
+        self.may_open(who, candidate.certification_body)
+        try:
+            return await engine.start_candidacy(await self.temporal(), candidate, task_queue, actor=self.actor(who))
+        except engine.EngineError as exc:
+            if exc.kind in ("conflict", "too_early") and exc.owner != who.body:
+                raise self.taken(candidate.id) from None
+            raise
+
     # ------------------------------------------------------------------ the wall around a cycle
     @staticmethod
     def unseen(candidate_id: str) -> Problem:

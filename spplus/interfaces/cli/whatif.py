@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +83,9 @@ def simulate(scenario_file: Path, start: date | None, edition: str | None, other
         - {day: 150, new_application: {}, expect: refused}                       # before §3.8.1's date
       until_day: 300
     """
-    from ...simulation import Scenario, ScenarioRefused, differences, run_scenario
+    from ...analysis import day_date
+    from ...analysis import simulate as simulate_scenario
+    from ...simulation import Scenario, ScenarioRefused
 
     try:
         scenario = Scenario.model_validate(read_data_file(scenario_file))
@@ -94,16 +95,17 @@ def simulate(scenario_file: Path, start: date | None, edition: str | None, other
     editions = [_edition_argument(edition, "--edition"), *([_edition_argument(other, "--compare")] if other else [])]
     mark_temporal_used()
     try:
-        results = asyncio.run(run_scenario(scenario, editions, start=start))
+        simulation = asyncio.run(simulate_scenario(scenario, editions, start=start))
     except ScenarioRefused as exc:
         fail(f"{scenario_file}: {exc}")
         return
+    results = simulation.results
     if other:
-        diff = differences(results[0], results[1])
+        diff = simulation.differences
 
         def on(value: str | None, result: Any) -> str:
-            match = value and _DAY.fullmatch(value)
-            return f"{value} ({(result.started + timedelta(days=int(match[1]))).isoformat()})" if match else (value or "—")
+            when = day_date(value, result.started)
+            return f"{value} ({when.isoformat()})" if when else (value or "—")
 
         lines = [f"{scenario.name}: {results[0].edition} vs {results[1].edition}, D+0 on {results[0].started.isoformat()}"]
         lines += [f"  {d.what:<8} {d.key:<36} {on(d.first, results[0]):<24} → {on(d.second, results[1])}" for d in diff]
@@ -131,9 +133,6 @@ def simulate(scenario_file: Path, start: date | None, edition: str | None, other
             f"D+{s.day} {s.what} {'refused' if not s.accepted else 'accepted'}" + (f" under {edition}" if other else "")
             for edition, s in unexpected), err=True)
         sys.exit(1)
-
-
-_DAY = re.compile(r"D\+(\d+)")
 
 
 @click.command("whatif")
@@ -177,17 +176,10 @@ def whatif(ctx: click.Context, proposed: Path, records: Path | None, as_json: bo
             fail(f"{records}: {one_line(exc)}")
             return
     else:
-        from workflows.cycle import LabelCycleWorkflow
-
-        from ...client import list_cycles, list_query
+        from ...analysis import recorded_decisions
 
         async def go() -> Any:
-            client = await temporal_client()
-            out = []
-            for item in await list_cycles(client, list_query()):
-                if item.workflow_id.startswith("cycle-"):
-                    out += await client.get_workflow_handle(item.workflow_id).query(LabelCycleWorkflow.decisions)
-            return out
+            return (await recorded_decisions(await temporal_client()))[0]
 
         decided = run(go())
     changes = reevaluate(decided, rules_from(ctx), proposed_rules)

@@ -313,15 +313,14 @@ def routes(kit: Kit) -> APIRouter:
         client = await kit.temporal()
         try:
             candidate = forms.validate_candidate(data)
-            kit.gate.may_open(who, candidate.certification_body)
-            await engine.start_candidacy(client, candidate, kit.settings.task_queue, actor=kit.gate.actor(who))
+            await kit.gate.open_candidacy(who, candidate, kit.settings.task_queue)
         except ValidationError as exc:
             return forms.place_model_errors("candidate", fields, exc)
-        except engine.EngineError as exc:
-            message, where = exc.message, exc.field
-            if exc.kind in ("conflict", "too_early") and exc.owner != who.body:
-                # Another body's candidacy: only that the id is taken, as the API says it (never its phase or dates).
-                message, where = f"L'identifiant {data.get('id')} est déjà pris : choisissez-en un autre.", "id"
+        except (engine.EngineError, Problem) as exc:
+            if isinstance(exc, Problem) and exc.status != 409:
+                raise
+            message, where = (exc.message, exc.field) if isinstance(exc, engine.EngineError) else (
+                f"L'identifiant {data.get('id')} est déjà pris : choisissez-en un autre.", "id")
             log.info("page candidacy refused", field=where, token=who.token_id)
             return None if forms.place_error("candidate", fields, where, message) else message
         await engine.opened_state(client, candidate.id)  # the client's wait: the page then shows it open
