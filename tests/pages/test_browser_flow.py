@@ -159,6 +159,9 @@ def test_a_body_takes_a_candidacy_from_the_new_candidacy_form_to_its_label(brows
     page.goto(f"{url}/liste-publique")
     row = page.locator(f"#service-{cid}")
     assert "bronze" in row.inner_text().lower() and alpha in row.inner_text()
+    accessible(page)
+    row.scroll_into_view_if_needed()
+    screenshot(page, "liste-publique")
 
     other = sign_in(browser, url, beta_token)
     for path in (f"/candidatures/{cid}", f"/candidatures/{cid}/evenements/decision", f"/candidatures/{cid}/enquete"):
