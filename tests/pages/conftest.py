@@ -6,7 +6,7 @@
 * In a real browser (Debian's chromium driven by Playwright with ``executable_path``; no browser is
   downloaded) against ``worker.py --api``: ``browser``, ``sign_in(browser, url, token)``,
   ``accessible(page)`` — axe-core (npm, ``node_modules/axe-core``) run in the page, which fails on any
-  serious or critical violation — and ``screenshot(page, name)``, which writes ``docs/screenshots/<name>.png``
+  serious or critical violation — and ``screenshot(page, name)``, which writes ``docs/screenshots/<name>.jpg``
   when ``SPPLUS_SCREENSHOTS=1`` (the README's pictures are made this way, never by hand).
 """
 
@@ -137,7 +137,8 @@ def accessible(page) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    """``docs/screenshots/<name>.png`` of the viewport, when ``SPPLUS_SCREENSHOTS=1`` (kept small: no full page)."""
+    """``docs/screenshots/<name>.jpg`` of the viewport, when ``SPPLUS_SCREENSHOTS=1`` (kept small: the viewport
+    only, JPEG at quality 55, about 60 KB each)."""
     if os.environ.get("SPPLUS_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), type="png")
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.jpg"), type="jpeg", quality=55)
