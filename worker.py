@@ -154,8 +154,11 @@ async def ensure_free(host: str, port: int, setting: str, what: str, wait: float
 
 def listen_api(port: int) -> socket.socket:
     """The API's listening socket, bound now: a port taken is a plain refusal, not a failure deep in uvicorn."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP. With
+    # proto 0 every response on a kept-alive connection waited for the client's delayed ACK, about 40 ms each.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((LOOPBACK, port))
     except OSError:

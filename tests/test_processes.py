@@ -362,3 +362,22 @@ def test_the_embedded_server_listens_on_loopback_and_keeps_its_files_private(eng
         for path in files:
             if path.exists():
                 os.chmod(path, 0o644)
+
+
+def test_the_apis_connections_send_without_waiting_for_an_ack():
+    """A page on a kept-alive connection answered in about 45 ms whatever it was, the client's delayed ACK: asyncio
+    turns Nagle off only on a socket whose protocol says TCP. The API's listener says it, and so do its connections."""
+    import socket
+
+    from worker import listen_api
+
+    listener = listen_api(0)
+    try:
+        client = socket.create_connection(listener.getsockname()[:2])
+        listener.setblocking(True)
+        accepted, _ = listener.accept()
+        with client, accepted:
+            assert accepted.proto == socket.IPPROTO_TCP  # what asyncio's _set_nodelay asks before setting TCP_NODELAY
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        listener.close()
