@@ -59,7 +59,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CORE_TESTS = ["tests/lifecycle", "tests/network", "tests/test_tiers.py", "tests/test_surveys.py", "tests/test_rule_cases.py",
               "tests/test_calendar_deadlines.py", "tests/test_central.py", "tests/test_exact_edges.py", "tests/test_mutants_deadlines.py",
-              "tests/test_mutants_scores.py"]
+              "tests/test_mutants_scores.py", "tests/test_mutants_yearly.py"]
 CODE_FILES = ["spplus/tiers.py", "spplus/surveys.py", "spplus/exact.py", "spplus/central.py"]
 RULE_FILES_SKIPPED = {"edition.yaml"}  # the edition's name and sources: no rule value
 COPY_IGNORED = shutil.ignore_patterns(".venv", ".git", "node_modules", "data", ".hypothesis", ".pytest_cache", "__pycache__",

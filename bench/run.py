@@ -198,9 +198,10 @@ async def memory_with_open_cycles(client, address: str, count: int, cached: int 
 
 
 def reevaluation_rate() -> float:
+    from spplus.analysis.whatif import reevaluate
+    from spplus.lifecycle.decisions import RecordedDecision
     from spplus.rules.loader import load_rules
     from spplus.tiers import AuditScores
-    from spplus.whatif import RecordedDecision, reevaluate
 
     rules = load_rules()
     records = [RecordedDecision(candidate=f"c{i}", audit=1, visit_start=datetime(2026, 5, 15).date(), tier="bronze",

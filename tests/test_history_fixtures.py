@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 
-from spplus.history import rebuild_state
+from spplus.analysis.history import rebuild_state
 
 FOLDER = Path(__file__).parent / "fixtures" / "histories"
 SCENARIOS = sorted({p.name.split(".run")[0] for p in FOLDER.glob("0.1.0/*.json") if not p.name.startswith("central_")}

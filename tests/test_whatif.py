@@ -8,9 +8,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from spplus.analysis.whatif import reevaluate
+from spplus.lifecycle.decisions import RecordedDecision
 from spplus.rules.loader import default_rules_dir, load_rules
 from spplus.tiers import AuditScores
-from spplus.whatif import RecordedDecision, reevaluate
 
 
 def stricter_bronze(tmp_path: Path):

@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from spplus.lifecycle.state import TimelineEntry
     from spplus.lifecycle.views import CycleView, cycle_view, deadline_view
     from spplus.lifecycle.messages import CycleOutcome, CycleStart, Receipt
-    from spplus.whatif import RecordedDecision, decisions_of
+    from spplus.lifecycle.decisions import RecordedDecision, decisions_of
 
 
 # Patch id: a key reused for another event, met by the handler, is refused (since 0.3.0).

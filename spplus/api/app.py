@@ -32,7 +32,8 @@ from ..network.events import CentralCandidate, CentralEvent
 from ..network.messages import CentralView, label_table
 from ..rules.upload import RuleUploadRefused
 from ..settings import Settings
-from .body import BodyLimit, EngineRoute, position
+from ..exact_json import position
+from .body import BodyLimit, EngineRoute
 from .pagetokens import PageTokenRefused, PageTokens, page_token_key
 from .tokens import Role, TokenStore
 from ..interfaces.auth import Gate, Principal, Problem
@@ -351,7 +352,7 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
     async def agenda(who: Who, request: Request, body: str | None = None) -> Response:
         gate.require(who, Role.body, Role.ditp, Role.operator)
         body = who.body if who.role == Role.body else body
-        from ..agenda_views import agenda_views
+        from ..analysis.agenda_views import agenda_views
         from .agenda import calendar_of
 
         views = await agenda_views(await temporal(), body)

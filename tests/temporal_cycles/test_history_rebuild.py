@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from spplus.history import fetch_runs, rebuild_timeline
+from spplus.analysis.history import fetch_runs, rebuild_timeline
 
 from .steps import audit, prerequisites
 

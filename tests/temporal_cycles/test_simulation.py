@@ -24,9 +24,17 @@ from pathlib import Path
 import pytest
 import yaml
 
+from spplus.analysis.simulation import (
+    CLOCK_SHIFT,
+    Frame,
+    Scenario,
+    SimulationActivities,
+    differences,
+    frame_for,
+    run_scenario,
+)
 from spplus.rules.loader import load_rules
 from spplus.settings import PROJECT_ROOT
-from spplus.simulation import CLOCK_SHIFT, Frame, Scenario, SimulationActivities, differences, frame_for, run_scenario
 
 SCENARIOS = PROJECT_ROOT / "examples" / "scenarios"
 BRONZE = SCENARIOS / "bronze.yaml"

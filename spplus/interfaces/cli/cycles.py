@@ -254,8 +254,8 @@ def cycle_history(candidate_id: str, as_json: bool) -> None:
     An operator's or administrator's tool, on the engine's machine: it reads the Temporal server directly
     (TEMPORAL_ADDRESS), with no token and no role, so a certification body is never given it.
     """
+    from ...analysis.operations import history_timeline
     from ...client import cycle_id
-    from ...operations import history_timeline
 
     async def rebuilt() -> Any:
         return await history_timeline(await temporal_client(), candidate_id)

@@ -83,9 +83,9 @@ def simulate(scenario_file: Path, start: date | None, edition: str | None, other
         - {day: 150, new_application: {}, expect: refused}                       # before §3.8.1's date
       until_day: 300
     """
-    from ...analysis import day_date
-    from ...analysis import simulate as simulate_scenario
-    from ...simulation import Scenario, ScenarioRefused
+    from ...analysis.scenarios import day_date
+    from ...analysis.scenarios import simulate as simulate_scenario
+    from ...analysis.simulation import Scenario, ScenarioRefused
 
     try:
         scenario = Scenario.model_validate(read_data_file(scenario_file))
@@ -158,8 +158,9 @@ def whatif(ctx: click.Context, proposed: Path, records: Path | None, as_json: bo
     gold_control_points); survey notes /100 or null; tier: what the body decided (null: a refusal). The
     rules in force on visit_start apply, under each edition.
     """
+    from ...analysis.whatif import reevaluate
+    from ...lifecycle.decisions import RecordedDecision
     from ...rules.loader import load_rules
-    from ...whatif import RecordedDecision, reevaluate
 
     try:
         proposed_rules = load_rules(proposed)
@@ -176,7 +177,7 @@ def whatif(ctx: click.Context, proposed: Path, records: Path | None, as_json: bo
             fail(f"{records}: {one_line(exc)}")
             return
     else:
-        from ...analysis import recorded_decisions
+        from ...analysis.scenarios import recorded_decisions
 
         async def go() -> Any:
             return (await recorded_decisions(await temporal_client()))[0]

@@ -1,8 +1,8 @@
 """A certification body's agenda as a calendar page — by month, then by week or day — and its subscription feed.
 
-The same source as the API's ``/agenda.ics`` (:func:`spplus.agenda_views.agenda_views`): each running local
-cycle's open deadlines (with the rule that set each and its section of the guide) and its current audit's visit
-days. The page's days count from the date in metropolitan France (:func:`spplus.client.paris_today`).
+The same source as the API's ``/agenda.ics`` (:func:`spplus.analysis.agenda_views.agenda_views`): each running
+local cycle's open deadlines (with the rule that set each and its section of the guide) and its current audit's
+visit days. The page's days count from the date in metropolitan France (:func:`spplus.client.paris_today`).
 
 ``/agenda.ics`` wants ``Authorization: Bearer``, which a calendar application cannot send; the page gives a
 subscription link instead, ``/agenda/flux/<feed key>/echeances.ics`` (see :mod:`.feed`): it answers the same
@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from ... import client as engine
-from ...agenda_views import agenda_views
+from ...analysis.agenda_views import agenda_views
 from ...api.agenda import calendar_of, section
 from ...api.tokens import Role
 from ...lifecycle.views import CycleView

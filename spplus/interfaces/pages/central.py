@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from ... import client as engine
-from ...central_record import CentralRecord, Draw, central_record, draws, reproduce_command
+from ...analysis.central_record import CentralRecord, Draw, central_record, draws, reproduce_command
 from ...lifecycle.state import TimelineEntry
 from ...network.messages import CentralView, label_table
 from ..auth import Principal, Problem

@@ -2,8 +2,8 @@
 simulate --compare`` runs it), and recorded decisions re-evaluated under a proposed edition (as ``spplus whatif``).
 
 A simulation runs a real cycle on a Temporal of its own, in a child process, one at a time per engine
-(:func:`spplus.analysis.simulate_apart`); a re-evaluation is pure computation. Inputs are bounded
-(:mod:`spplus.analysis`), and every refusal is told beside its field, in French.
+(:func:`spplus.analysis.scenarios.simulate_apart`); a re-evaluation is pure computation. Inputs are bounded
+(:mod:`spplus.analysis.scenarios`), and every refusal is told beside its field, in French.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ...analysis import (
+from ...analysis.scenarios import (
     MAX_ENGINE_CYCLES,
     MAX_RECORDS,
     MAX_SCENARIO_BYTES,
@@ -31,11 +31,11 @@ from ...analysis import (
     recorded_decisions,
     simulate_apart,
 )
+from ...analysis.simulation import ScenarioRefused
+from ...analysis.whatif import Change, reevaluate
 from ...api.tokens import Role
 from ...rules.editions import UnknownEdition, edition_folder, edition_ids
 from ...settings import PROJECT_ROOT
-from ...simulation import ScenarioRefused
-from ...whatif import Change, reevaluate
 from ..auth import Principal
 from .kit import Kit
 from .uploads import MultipartForm, multipart_of

@@ -1,5 +1,6 @@
 """The national figures (``/ditp/chiffres``): candidacies by phase, labels by tier, cycles by certification body
-and by territory, breaches and overdue deadlines — each a Temporal visibility count (:mod:`spplus.figures`).
+and by territory, breaches and overdue deadlines — each a Temporal visibility count
+(:mod:`spplus.analysis.figures`).
 
 Who may read them is the API's list rule (``GET /cycles`` for every body: the DITP and operators).
 """
@@ -12,8 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ... import client as engine
+from ...analysis.figures import national_figures, territory_key
 from ...api.tokens import Role
-from ...figures import national_figures, territory_key
 from ...records import BodyRegister
 from ...rules.loader import RuleSetInvalid, load_rules_cached
 from ...rules.models import RuleSet

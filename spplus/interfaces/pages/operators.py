@@ -19,10 +19,10 @@ from fastapi.responses import Response
 from temporalio.service import RPCError, RPCStatusCode
 
 from ... import client as engine
+from ...analysis.operations import FAILING_QUERY, failing_page, history_timeline, web_ui_link
 from ...api.pagetokens import PageTokenRefused
 from ...api.tokens import Role
 from ...ids import cycle_id
-from ...operations import FAILING_QUERY, failing_page, history_timeline, web_ui_link
 from ..auth import Principal, Problem
 from .kit import PAGE_SIZE, Kit
 

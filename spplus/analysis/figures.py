@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 
-from . import client as engine
-from . import search_attributes as sa
+from .. import client as engine
+from .. import search_attributes as sa
 
 
 class Figure(BaseModel):

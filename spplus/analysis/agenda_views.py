@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from temporalio.client import Client
 
-from . import client as engine
-from .lifecycle.views import CycleView
+from .. import client as engine
+from ..lifecycle.views import CycleView
 
 AGENDA_LIMIT = 2000  # cycles read for one agenda
 

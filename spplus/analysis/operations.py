@@ -19,11 +19,11 @@ from pydantic import BaseModel
 from temporalio.client import Client, WorkflowExecution
 from temporalio.common import SearchAttributeKey
 
-from . import search_attributes as sa
+from .. import search_attributes as sa
+from ..ids import cycle_id
+from ..lifecycle.state import TimelineEntry
+from ..settings import Settings
 from .history import fetch_runs, rebuild_timeline
-from .ids import cycle_id
-from .lifecycle.state import TimelineEntry
-from .settings import Settings
 
 REPORTED_PROBLEMS = SearchAttributeKey.for_keyword_list("TemporalReportedProblems")
 FAILING_QUERY = f"ExecutionStatus = 'Running' AND {REPORTED_PROBLEMS.name} IS NOT NULL"

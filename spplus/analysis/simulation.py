@@ -268,8 +268,8 @@ class SimulationActivities:
     def _rules(self, edition: str | None) -> Any:
         from activities.rules import find_edition
 
-        from .rules.loader import RuleSetInvalid, load_rules_cached
-        from .settings import Settings
+        from ..rules.loader import RuleSetInvalid, load_rules_cached
+        from ..settings import Settings
 
         try:
             if edition is not None and edition in self.folders:
@@ -291,7 +291,7 @@ class SimulationActivities:
     async def pin_rules_and_calendar(self, request: Any) -> Any:
         from activities.rules import PinnedRules, PinRequest
 
-        from .holiday_source import working_calendar
+        from ..holiday_source import working_calendar
 
         request = PinRequest.model_validate(request)
         rules = self._rules(request.edition)
@@ -345,8 +345,8 @@ async def run_scenario(scenario: Scenario, editions: list[str | Path | None], st
     from activities.notify import FileOutbox, NotificationActivities
     from worker import workflow_runner
 
-    from . import search_attributes
-    from .settings import temporal_cli
+    from .. import search_attributes
+    from ..settings import temporal_cli
 
     keys, folders, rule_sets = _resolve_editions(editions)
     candidate = _candidate(scenario, date.today())  # for its territory only
@@ -386,8 +386,8 @@ def _resolve_editions(editions: list[str | Path | None]) -> tuple[list[str | Non
     """Each edition as the id a cycle is started with, the folders given by path (by id), and its rules."""
     from activities.rules import find_edition
 
-    from .rules.loader import RuleSetInvalid, load_rules
-    from .settings import Settings
+    from ..rules.loader import RuleSetInvalid, load_rules
+    from ..settings import Settings
 
     keys: list[str | None] = []
     folders: dict[str, Path] = {}
@@ -417,7 +417,7 @@ def _resolve_editions(editions: list[str | Path | None]) -> tuple[list[str | Non
 
 def _candidate(scenario: Scenario, start: date, day: int = 0, changes: dict[str, Any] | None = None) -> Any:
     """The scenario's candidate on real dates, its contract signed on D+``day`` unless it says otherwise."""
-    from .lifecycle import Candidate
+    from ..lifecycle import Candidate
 
     data = {**scenario.candidate, **(changes or {})}
     data.setdefault("contract_signed", f"D+{day}")
@@ -467,7 +467,7 @@ class _Run:
 
     @property
     def handle(self) -> Any:
-        from .ids import cycle_id
+        from ..ids import cycle_id
 
         return self.client.get_workflow_handle(cycle_id(self.candidate.id))
 
@@ -486,10 +486,10 @@ class _Run:
         """Open ``candidate``'s cycle on D+``day`` (real dates); the reason it is refused (real dates), or None."""
         from temporalio.client import WorkflowExecutionStatus
 
-        from . import client as engine
-        from .ids import cycle_id
-        from .lifecycle.boundary import candidacy_problems
-        from .lifecycle.messages import CycleStart
+        from .. import client as engine
+        from ..ids import cycle_id
+        from ..lifecycle.boundary import candidacy_problems
+        from ..lifecycle.messages import CycleStart
 
         problems = candidacy_problems(candidate, self.rules, self.frame.day(day))
         if problems:
@@ -541,9 +541,9 @@ class _Run:
         from pydantic import TypeAdapter
         from workflows.cycle import LabelCycleWorkflow
 
-        from . import client as engine
-        from .lifecycle import Envelope
-        from .lifecycle.events import CycleEvent
+        from .. import client as engine
+        from ..lifecycle import Envelope
+        from ..lifecycle.events import CycleEvent
 
         event = dict(step.event or {})
         if event.get("type") == "decision" and event.get("tier") == "proposed":
@@ -565,7 +565,7 @@ class _Run:
 
     # -------------------------------------------------------------- the run
     async def go(self) -> SimulationResult:
-        from . import client as engine
+        from .. import client as engine
 
         refused = await self._open(0, self.candidate)
         if refused is not None:

@@ -18,11 +18,11 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from .calendar import WorkingCalendar
-from .lifecycle import CycleState, Envelope, advance, apply, change_edition, network_notice
-from .lifecycle.events import RulesEditionChange
-from .lifecycle.state import TimelineEntry
-from .rules.models import RuleSet
+from ..calendar import WorkingCalendar
+from ..lifecycle import CycleState, Envelope, advance, apply, change_edition, network_notice
+from ..lifecycle.events import RulesEditionChange
+from ..lifecycle.state import TimelineEntry
+from ..rules.models import RuleSet
 
 _CONVERTER = pydantic_data_converter.payload_converter
 
@@ -55,9 +55,9 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
     from workflows.cycle import LATE_FACTS, NOTICES_AND_YEARLY_CHECKS
     from workflows.search import LOCAL_DAYS
 
-    from .lifecycle import state as behaviour
+    from ..lifecycle import state as behaviour
 
-    from .lifecycle.messages import CycleStart
+    from ..lifecycle.messages import CycleStart
 
     state: CycleState | None = None
     for history in histories:
@@ -125,7 +125,7 @@ def rebuild_state(histories: list[WorkflowHistory]) -> CycleState | None:
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED and state is not None:
                 signal = event.workflow_execution_signaled_event_attributes
                 if signal.signal_name == "network_notice":
-                    from .network.machine import NetworkNotice
+                    from ..network.machine import NetworkNotice
 
                     notice: NetworkNotice = _decode(signal.input.payloads, NetworkNotice)
                     network_notice(state, notice.kind, notice.on, notice.central, today)

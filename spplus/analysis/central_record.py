@@ -19,10 +19,10 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
-from .central import draw_sample
-from .ids import central_workflow_id
-from .network.events import CentralEnvelope, CentralVisit, LocalService
-from .network.messages import CentralStart
+from ..central import draw_sample
+from ..ids import central_workflow_id
+from ..network.events import CentralEnvelope, CentralVisit, LocalService
+from ..network.messages import CentralStart
 
 _CONVERTER = pydantic_data_converter.payload_converter
 

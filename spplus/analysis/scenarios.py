@@ -1,12 +1,13 @@
 """The DITP's what-if analyses, as the CLI (``spplus simulate``, ``spplus whatif``) and the pages run them.
 
-* :func:`simulate` — a scenario run under one or two editions (:func:`spplus.simulation.run_scenario`) and,
-  with two, what differs (:func:`spplus.simulation.differences`);
+* :func:`simulate` — a scenario run under one or two editions
+  (:func:`spplus.analysis.simulation.run_scenario`) and, with two, what differs
+  (:func:`spplus.analysis.simulation.differences`);
 * :func:`simulate_apart` — the same in a child process of its own, bounded in time: a long-running server (the
   API and its pages) neither shares its standard output with the simulation's dev server nor waits forever
-  (``python -m spplus.analysis`` is that child);
+  (``python -m spplus.analysis.scenarios`` is that child);
 * :func:`recorded_decisions` — the decisions the running engine's cycles recorded, for
-  :func:`spplus.whatif.reevaluate`;
+  :func:`spplus.analysis.whatif.reevaluate`;
 * :func:`read_scenario`, :func:`read_records` — the inputs, bounded, read from text.
 """
 
@@ -26,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from temporalio.client import Client
 
+from ..lifecycle.decisions import RecordedDecision
 from .simulation import (
     Difference,
     Scenario,
@@ -33,7 +35,6 @@ from .simulation import (
     SimulationResult,
     _one_line,
 )
-from .whatif import RecordedDecision
 
 # Bounds of what one request of the pages may ask (the CLI, run by its user on their machine, has none).
 MAX_SCENARIO_BYTES = 64_000  # a scenario's YAML or JSON text
@@ -64,7 +65,7 @@ class AnalysisRefused(Exception):
 async def simulate(scenario: Scenario, editions: list[str | Path | None], start: date | None = None) -> Simulation:
     """Run ``scenario`` under each edition (an id, a rules folder, or None: the one in force) with D+0 on ``start``.
 
-    Raises :class:`~spplus.simulation.ScenarioRefused` when the scenario cannot run at all.
+    Raises :class:`~spplus.analysis.simulation.ScenarioRefused` when the scenario cannot run at all.
     """
     from .simulation import differences, run_scenario
 
@@ -80,8 +81,8 @@ def day_date(value: str | None, started: date) -> date | None:
 
 def _data(text: str, limit: int, what: str) -> Any:
     """The data of a YAML or JSON text (JSON numbers exact, a key written twice refused), at most ``limit`` bytes."""
-    from .api.body import read_json
-    from .rules.yamlsource import RuleFileError, read_yaml
+    from ..exact_json import read_json
+    from ..rules.yamlsource import RuleFileError, read_yaml
 
     if len(text.encode("utf-8", "surrogatepass")) > limit:
         raise AnalysisRefused(f"{what} is over {limit:,} bytes")
@@ -113,16 +114,16 @@ def read_scenario(text: str) -> Scenario:
 async def simulate_apart(scenario_text: str, editions: list[Path], start: date | None = None,
                          timeout: float = SIMULATION_TIMEOUT) -> Simulation:
     """:func:`simulate` of a scenario's text (:func:`read_scenario`) in a child process (``python -m
-    spplus.analysis``), killed with its dev server after ``timeout`` seconds. Raises :class:`AnalysisRefused`
-    for a scenario out of bounds or a child that does not answer in time, and
-    :class:`~spplus.simulation.ScenarioRefused` as :func:`simulate` does."""
+    spplus.analysis.scenarios``), killed with its dev server after ``timeout`` seconds. Raises
+    :class:`AnalysisRefused` for a scenario out of bounds or a child that does not answer in time, and
+    :class:`~spplus.analysis.simulation.ScenarioRefused` as :func:`simulate` does."""
     read_scenario(scenario_text)  # refused here, before a process is started
     request = {"scenario": scenario_text, "editions": [str(folder) for folder in editions],
                "start": start.isoformat() if start else None}
     with tempfile.TemporaryDirectory(prefix="spplus-analysis-") as tmp:
         answer = Path(tmp) / "answer.json"
         child = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "spplus.analysis", str(answer), stdin=asyncio.subprocess.PIPE,
+            sys.executable, "-m", "spplus.analysis.scenarios", str(answer), stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, start_new_session=True)
         try:
             _, errors = await asyncio.wait_for(child.communicate(json.dumps(request).encode()), timeout)
@@ -184,7 +185,7 @@ async def recorded_decisions(client: Client, limit: int | None = None) -> tuple[
     cycles were read before the list ended (then the decisions are those of the first ``limit`` cycles)."""
     from workflows.cycle import LabelCycleWorkflow
 
-    from .client import list_cycles, list_query
+    from ..client import list_cycles, list_query
 
     listed = await list_cycles(client, list_query(), limit=None if limit is None else limit + 1)
     more = limit is not None and len(listed) > limit
