@@ -35,3 +35,27 @@ def test_the_same_scenario_rebuilds_to_the_same_story(scenario: str) -> None:
     assert old is not None and new is not None
     assert [(e.kind, e.event_id is not None) for e in old.timeline] == [(e.kind, e.event_id is not None) for e in new.timeline]
     assert (old.phase, old.label_status, old.cycle_number, old.breaches) == (new.phase, new.label_status, new.cycle_number, new.breaches)
+
+
+LOCAL_0_3_0 = sorted({p.name.split(".run")[0] for p in FOLDER.glob("0.3.0/*.json") if not p.name.startswith("central_")})
+
+
+@pytest.mark.parametrize("scenario", LOCAL_0_3_0)
+def test_a_cycle_recorded_by_0_3_0_rebuilds_with_the_behaviour_it_ran(scenario: str) -> None:
+    # 0.3.0 asks the late-facts and the yearly-checks patches in the workflow's init: the rebuilt state carries both
+    # bits, as the workflow set them when the cycle opened (a cycle opened between the two would carry one).
+    from spplus.lifecycle.state import CURRENT_BEHAVIOUR
+
+    state = rebuild_state(runs("0.3.0", scenario))
+    assert state is not None and state.behaviour == CURRENT_BEHAVIOUR
+
+
+def test_the_follow_up_without_action_plan_rebuilds_to_the_story_the_test_saw() -> None:
+    # tests/temporal_cycles/test_local_cycle.py: a yearly self-assessment in year 1 (§3.9.1 note), a follow-up below
+    # the minimum, no action plan: suspended, then withdrawn when the suspension was not lifted (§5.3.1), one breach.
+    from spplus.lifecycle import LabelStatus, Phase
+
+    state = rebuild_state(runs("0.3.0", "followup_below_minimum_without_action_plan_is_suspended_then_withdrawn"))
+    assert state is not None
+    assert (state.phase, state.label_status, state.breaches) == (Phase.withdrawn, LabelStatus.withdrawn, 1)
+    assert state.withdrawal["reason"] == "suspension-not-lifted"

@@ -27,7 +27,7 @@ HISTORIES = sorted((Path(__file__).parent / "fixtures" / "histories").glob("*/*.
 
 def test_fixtures_are_present() -> None:
     versions = {p.parent.name for p in HISTORIES}
-    assert {"0.1.0", "0.2.0"} <= versions, "replay fixtures are missing: record them with SPPLUS_RECORD_HISTORIES=1"
+    assert {"0.1.0", "0.2.0", "0.3.0"} <= versions, "replay fixtures are missing: record them with SPPLUS_RECORD_HISTORIES=1"
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
