@@ -17,10 +17,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.convertors import Convertor, register_url_convertor
-from temporalio.service import RPCError, RPCStatusCode
 
 from ... import client as engine
-from ...api.pagetokens import PageTokenRefused
 from ...api.tokens import Role
 from ...calendar import shift
 from ...rules.models import Anchor, RuleNotInForce, RuleSet, Unit
@@ -286,31 +284,15 @@ def routes(kit: Kit) -> APIRouter:
             errors["a_inviter"] = "L'horizon demandé (?horizon=) n'est pas un nombre de jours : " + horizon.error
         query = engine.list_query(body=body, **filters.criteria)
         client = await kit.temporal()
-        token = None
-        if q.get("page"):
-            try:
-                token = kit.page_tokens.read(q["page"], query)
-            except PageTokenRefused:
-                errors["page"] = "Cette page de la liste a expiré ou ne correspond pas aux filtres : la liste reprend au début."
-        items: list[engine.CycleListing] = []
-        next_raw, total = None, None
-        try:
-            try:
-                (items, next_raw), total = await asyncio.gather(engine.list_cycles_page(client, query, PAGE_SIZE, token),
-                                                                engine.count_cycles(client, query))
-            except RPCError as exc:
-                if token is None or exc.status == RPCStatusCode.UNAVAILABLE:
-                    raise
-                errors["page"] = "Cette page de la liste n'est plus lisible : la liste reprend au début."
-                (items, next_raw), total = await asyncio.gather(engine.list_cycles_page(client, query, PAGE_SIZE, None),
-                                                                engine.count_cycles(client, query))
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.INVALID_ARGUMENT:
-                raise
+        listed = await kit.page(request, query, lambda at: engine.list_cycles_page(client, query, PAGE_SIZE, at), "/candidatures",
+                                filters.values, count=lambda: engine.count_cycles(client, query))
+        if listed.error:
+            errors["page"] = listed.error
+        if listed.unsearchable:
             # A filter the visibility store cannot search (a server not yet given this engine's search attributes).
             errors["liste"] = "Ces filtres ne peuvent pas être cherchés pour l'instant : retirez le territoire ou la recherche."
-        next_link = ("/candidatures?" + urlencode({**filters.values, "page": kit.page_tokens.issue(next_raw, query)})) if next_raw else None
-        first_link = "/candidatures?" + urlencode(filters.values) if q.get("page") else None
+        items, total, next_link = listed.rows, listed.total, listed.next_link
+        first_link = listed.first_link if q.get("page") else None
         return timed(kit.render(request, "candidacies.html", who, session, items=items, filters=filters.values, errors=errors,
                                 total=total, next_link=next_link, first_link=first_link, territories=territories,
                                 tiers=tiers, tier_labels=tiers, horizon=horizon, may_open=who.role == Role.body), started)

@@ -8,12 +8,13 @@ A :class:`Kit` is made once by :func:`~spplus.interfaces.pages.mount_pages`; eac
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import structlog
 from fastapi import APIRouter, Request
@@ -21,9 +22,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
-from ...api.pagetokens import PageTokens
+from ...api.pagetokens import PageTokenRefused, PageTokens
 from ...settings import Settings
 from ..auth import ANONYMOUS, Gate, Principal, Problem
 from .session import SESSION_COOKIE, SIGN_IN_COOKIE, SIGN_IN_LIFETIME, Sessions
@@ -91,6 +92,25 @@ def environment(settings: Settings) -> Environment:
     return env
 
 
+ReadPage = Callable[[bytes | None], Awaitable[tuple[list[Any], bytes | None]]]
+
+
+@dataclass
+class Page:
+    """One page of a list: its rows, the total when counted, the links to the next and the first page.
+
+    ``error`` says why the list starts again from its beginning (a page token expired, forged or no longer
+    readable); ``unsearchable`` that the visibility store cannot search these filters (the rows are then empty).
+    """
+
+    rows: list[Any] = field(default_factory=list)
+    total: int | None = None
+    next_link: str | None = None
+    first_link: str | None = None
+    error: str | None = None
+    unsearchable: bool = False
+
+
 @dataclass
 class Kit:
     """The pages' shared machinery (one per app)."""
@@ -137,6 +157,45 @@ class Kit:
         return self.render(request, "error.html", who, session, 503, title=TITLES[503],
                            message="Le moteur ne répond pas pour l'instant. Réessayez dans une minute ; "
                                    "si cela dure, prévenez l'équipe d'exploitation.")
+
+    async def page(self, request: Request, query: str, read: ReadPage, path: str, values: dict[str, str],
+                   param: str = "page", count: Callable[[], Awaitable[int]] | None = None) -> Page:
+        """The page of ``query`` that the request's ``param`` names (signed, bound to the query), read by ``read``.
+
+        ``values`` are the other parameters its links keep. A token that is stale, forged or no longer readable
+        starts the list again, told in ``Page.error``; a visibility store that cannot search the query gives
+        ``Page.unsearchable``. ``count`` (a visibility count) runs beside the read.
+        """
+        out, token = Page(), None
+        if request.query_params.get(param):
+            try:
+                token = self.page_tokens.read(request.query_params[param], query)
+            except PageTokenRefused:
+                out.error = "Cette page de la liste a expiré ou ne correspond plus à la recherche : la liste reprend au début."
+
+        async def fetch(at: bytes | None) -> tuple[tuple[list[Any], bytes | None], int | None]:
+            if count is None:
+                return await read(at), None
+            return await asyncio.gather(read(at), count())  # type: ignore[return-value]
+
+        try:
+            try:
+                (out.rows, next_raw), out.total = await fetch(token)
+            except RPCError as exc:
+                if token is None or exc.status == RPCStatusCode.UNAVAILABLE:
+                    raise
+                out.error = "Cette page de la liste n'est plus lisible : la liste reprend au début."
+                (out.rows, next_raw), out.total = await fetch(None)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.INVALID_ARGUMENT:
+                raise
+            out.unsearchable = True
+            return out
+        if next_raw:
+            out.next_link = f"{path}?" + urlencode({**values, param: self.page_tokens.issue(next_raw, query)})
+        if token is not None:
+            out.first_link = f"{path}?" + urlencode(values) if values else path
+        return out
 
     # ------------------------------------------------------------------ who, and the forms' tokens
     def session_of(self, request: Request) -> tuple[Principal, str | None]:

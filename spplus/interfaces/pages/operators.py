@@ -12,15 +12,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from temporalio.service import RPCError, RPCStatusCode
 
 from ... import client as engine
 from ...analysis.operations import FAILING_QUERY, failing_page, history_timeline, web_ui_link
-from ...api.pagetokens import PageTokenRefused
 from ...api.tokens import Role
 from ...ids import cycle_id
 from ..auth import Principal, Problem
@@ -56,23 +53,9 @@ async def paginated(kit: Kit, request: Request, listing: Listing, query: str, re
     """
     param = f"page_{listing.key}"
     others = {k: v for k, v in request.query_params.items() if k != param and k.startswith("page_")}
-    token = None
-    if request.query_params.get(param):
-        try:
-            token = kit.page_tokens.read(request.query_params[param], query)
-        except PageTokenRefused:
-            listing.error = "Cette page de la liste a expiré : la liste reprend au début."
-    try:
-        listing.rows, next_raw = await read(token)
-    except RPCError:
-        if token is None:
-            raise
-        listing.error = "Cette page de la liste n'est plus lisible : la liste reprend au début."
-        listing.rows, next_raw = await read(None)
-    if next_raw:
-        listing.next_link = f"{path}?" + urlencode({**others, param: kit.page_tokens.issue(next_raw, query)})
-    if token is not None:
-        listing.first_link = f"{path}?" + urlencode(others) if others else path
+    page = await kit.page(request, query, read, path, others, param=param)
+    listing.rows, listing.next_link, listing.first_link, listing.error = page.rows, page.next_link, page.first_link, page.error
+    listing.unsupported = page.unsearchable  # e.g. a server before 1.30: no TemporalReportedProblems
     return listing
 
 
@@ -113,12 +96,7 @@ def routes(kit: Kit) -> APIRouter:
             async def read(token: bytes | None) -> tuple[list[Any], bytes | None]:
                 return await failing_page(client, PAGE_SIZE, token)
 
-            try:
-                await paginated(kit, request, listing, FAILING_QUERY, read, "/exploitation/taches-en-echec")
-            except RPCError as exc:
-                if exc.status != RPCStatusCode.INVALID_ARGUMENT:
-                    raise
-                listing.unsupported = True  # a server before 1.30: no TemporalReportedProblems
+            await paginated(kit, request, listing, FAILING_QUERY, read, "/exploitation/taches-en-echec")
         except Problem as problem:
             return kit.refused(request, who, session, problem)
         links = {row.workflow_id: web_ui_link(kit.settings, row.workflow_id, row.run_id) for row in listing.rows}

@@ -9,16 +9,12 @@ the API's ``/public/labels.csv`` and ``/public/labels``.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from temporalio.service import RPCError, RPCStatusCode
 
 from ... import client as engine
-from ...api.pagetokens import PageTokenRefused
 from .body import (
     rules_in_force,
     search_field,
@@ -59,30 +55,14 @@ def routes(kit: Kit) -> APIRouter:
                 filters[name] = value
         query = engine.public_list_query(filters.get("q"), filters.get("territoire"), filters.get("niveau"))
         client = await kit.temporal()
-        token = None
-        if q.get("page"):
-            try:
-                token = kit.page_tokens.read(q["page"], query)
-            except PageTokenRefused:
-                errors["page"] = "Cette page de la liste a expiré ou ne correspond pas à la recherche : la liste reprend au début."
-        rows: list[dict] = []
-        next_raw, total = None, None
-        try:
-            try:
-                (rows, next_raw), total = await asyncio.gather(engine.public_list_page(client, query, PAGE_SIZE, token),
-                                                               engine.count_cycles(client, query))
-            except RPCError as exc:
-                if token is None or exc.status == RPCStatusCode.UNAVAILABLE:
-                    raise
-                errors["page"] = "Cette page de la liste n'est plus lisible : la liste reprend au début."
-                (rows, next_raw), total = await asyncio.gather(engine.public_list_page(client, query, PAGE_SIZE, None),
-                                                               engine.count_cycles(client, query))
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.INVALID_ARGUMENT:
-                raise
+        listed = await kit.page(request, query, lambda at: engine.public_list_page(client, query, PAGE_SIZE, at),
+                                "/liste-publique", filters, count=lambda: engine.count_cycles(client, query))
+        if listed.error:
+            errors["page"] = listed.error
+        if listed.unsearchable:
             errors["liste"] = "Cette recherche ne peut pas être faite pour l'instant : retirez le territoire ou les mots cherchés."
-        next_link = ("/liste-publique?" + urlencode({**filters, "page": kit.page_tokens.issue(next_raw, query)})) if next_raw else None
-        first_link = "/liste-publique?" + urlencode(filters) if q.get("page") else None
+        rows, total, next_link = listed.rows, listed.total, listed.next_link
+        first_link = listed.first_link if q.get("page") else None
         return timed(kit.render(request, "public_list.html", who, session, rows=rows, filters=filters, errors=errors,
                                 search=filters.get("q", ""), total=total, territories=territories, tiers=tiers,
                                 next_link=next_link, first_link=first_link), started)
