@@ -109,13 +109,26 @@ def latest_today() -> date:
     return (datetime.now(timezone.utc) + timedelta(hours=14)).date()
 
 
+def territory_today(rules: Any, territory: str) -> date:
+    """The date it is now in ``territory`` (its time zone in ``rules``): a contract signed « today » in Paris at
+    16:00 is not yet signed tomorrow, though it is already tomorrow in Nouméa. A territory the rules do not know
+    (refused on its own) or rules without time zones: :func:`latest_today`."""
+    try:
+        zone = rules.time_zone(territory, latest_today())
+    except KeyError:
+        zone = None
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(zone)).date() if zone else latest_today()
+
+
 def _refuse_unfit_candidacy(candidacy: Any, edition: str | None) -> Any:
     """The rules a candidacy would open on, once it is known to open: raises :class:`EngineError` (422) for an
     unknown edition or territory, a contract dated in the future or before the rules, an oversized candidacy."""
     from .lifecycle.boundary import candidacy_problems
 
     rules = _rules_in_force(edition)
-    problems = candidacy_problems(candidacy, rules, latest_today())
+    problems = candidacy_problems(candidacy, rules, territory_today(rules, candidacy.territory))
     if problems:
         field = problems[0].split(":", 1)[0] if ":" in problems[0].split(" ", 1)[0] else None
         raise EngineError("; ".join(problems), field, "invalid")
