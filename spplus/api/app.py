@@ -17,6 +17,8 @@ import structlog
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.staticfiles import StaticFiles
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field, TypeAdapter
 from temporalio.client import Client
@@ -31,7 +33,7 @@ from ..lifecycle.views import CycleView
 from ..network.events import CentralCandidate, CentralEvent
 from ..network.messages import CentralView, label_table
 from ..rules.upload import RuleUploadRefused
-from ..settings import Settings
+from ..settings import PROJECT_ROOT, Settings
 from ..exact_json import position
 from .body import BodyLimit, EngineRoute
 from .pagetokens import PageTokenRefused, PageTokens, page_token_key
@@ -86,7 +88,9 @@ class EditionSummary(BaseModel):
 
 def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, settings: Settings,
                register: BodyRegister | None = None, transfers: TransferStore | None = None) -> FastAPI:
-    app = FastAPI(title="Services Publics + label engine", version="1",
+    # The OpenAPI page's Swagger UI from npm (swagger-ui-dist, node_modules), not FastAPI's CDN: nothing is fetched
+    # at run time, and /docs works on a machine without the Internet.
+    app = FastAPI(title="Services Publics + label engine", version="1", docs_url=None, redoc_url=None,
                   description="Candidacies, events, cycles and the public list of the « Services Publics + » label.")
     app.router.route_class = EngineRoute  # bodies read exactly, duplicates and lone surrogates refused
     app.add_middleware(BodyLimit)
@@ -141,11 +145,10 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if request.headers.get("authorization"):
             response.headers["Cache-Control"] = "no-store"  # nothing a token read may sit in a cache
-        if request.url.path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
-            # FastAPI's documentation pages load Swagger UI's script and style from its CDN.
-            response.headers.setdefault("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline' "
-                                        "https://cdn.jsdelivr.net; style-src 'self' https://cdn.jsdelivr.net; "
-                                        "img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'")
+        if request.url.path == "/docs":
+            # Swagger UI from /static/swagger; FastAPI's page starts it with one inline script.
+            response.headers.setdefault("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                                        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
         else:
             response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         return response
@@ -156,6 +159,16 @@ def create_app(connect: Callable[[], Awaitable[Client]], tokens: TokenStore, set
         log.warning("refused", status=problem.status, role=who.role.value, token=who.token_id, body=who.body,
                     method=request.method, path=request.url.path, field=problem.field, why=problem.detail[:300])
         return problem_response(problem)
+
+    swagger = PROJECT_ROOT / "node_modules" / "swagger-ui-dist"
+    app.mount("/static/swagger", StaticFiles(directory=swagger, check_dir=False), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} — API",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/dsfr/favicon/favicon.svg")
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:

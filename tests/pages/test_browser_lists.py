@@ -35,6 +35,9 @@ def test_the_lists_a_body_works_in_are_accessible_and_filter_in_place(browser, a
     screenshot(anonymous, "connexion")
     anonymous.goto(f"{api_engine.url}/liste-publique")
     accessible(anonymous)
+    anonymous.goto(f"{api_engine.url}/docs")  # Swagger UI from the engine's npm packages: it renders offline
+    anonymous.wait_for_selector(".swagger-ui .info .title", timeout=15_000)
+    assert "Services Publics + label engine" in anonymous.inner_text(".swagger-ui .info .title")
     missing = anonymous.goto(f"{api_engine.url}/pas-de-page")
     assert missing.status == 404 and "Page introuvable" in anonymous.content()
     accessible(anonymous)

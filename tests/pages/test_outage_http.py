@@ -70,3 +70,16 @@ async def test_a_browser_sending_too_much_gets_a_french_413_page_and_an_api_call
         assert page.status_code == 413 and "Envoi trop volumineux" in page.text and 'lang="fr"' in page.text
         api = await http.post("/cycles", content=b"x" * (MAX_REQUEST_BYTES + 1))
         assert api.status_code == 413 and api.json()["limit"] == MAX_REQUEST_BYTES
+
+
+async def test_the_openapi_page_loads_swagger_ui_from_the_engine_not_a_cdn(tmp_path: Path):
+    settings = Settings(address=f"127.0.0.1:{closed_port()}", namespace="default", task_queue="nowhere",
+                        data_dir=tmp_path, rules_dir=default_rules_dir(), editions_dir=tmp_path / "editions",
+                        port=0, ui_port=0)
+    app = create_app(lambda: engine.connect(settings), TokenStore(tmp_path / "tokens.json"), settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://engine") as http:
+        page = await http.get("/docs")
+        assert page.status_code == 200 and "/static/swagger/swagger-ui-bundle.js" in page.text
+        assert "cdn." not in page.text and "cdn." not in page.headers["content-security-policy"]
+        script = await http.get("/static/swagger/swagger-ui-bundle.js")
+        assert script.status_code == 200 and "SwaggerUIBundle" in script.text
