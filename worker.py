@@ -378,6 +378,9 @@ class _ApiServer:
 async def main(api: bool = False, early_stop: list[int] | None = None) -> int:
     """Run the engine until SIGINT or SIGTERM; 0 after an orderly stop. StartupError: one line, nothing left running."""
     log = structlog.get_logger("spplus.worker")
+    # Every file the worker and its API write (outbox, survey files, page uploads) is private to the engine's
+    # user, as the data folder is: 0600 files, 0700 folders.
+    os.umask(0o077)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
 

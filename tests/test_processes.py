@@ -348,6 +348,9 @@ def test_the_embedded_server_listens_on_loopback_and_keeps_its_files_private(eng
         assert ports <= {port for _, port in addresses}, addresses
         assert {host for host, _ in addresses} == {"127.0.0.1"}, (attempt, addresses)
         assert stat.S_IMODE(data.stat().st_mode) == 0o700, attempt
+        # What the worker and its API write later (outbox, survey files, page uploads) is private too: its umask.
+        umask = next(line for line in Path(f"/proc/{running.process.pid}/status").read_text().splitlines() if line.startswith("Umask:"))
+        assert umask.split()[1] == "0077", umask
         files = sorted([*data.glob("temporal.*"), data / "engine.lock"])  # the server's files; the folder covers the rest
         assert data / "temporal.db" in files and data / "temporal.log" in files
         for path in files:
