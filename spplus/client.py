@@ -638,7 +638,10 @@ async def public_list_page(client: Client, query: str, page_size: int, page_toke
 
 # The CSV export's columns, as published before issue 13 (tests/temporal_cycles/test_api.py holds them): the JSON export
 # and the pages also give each label's name, territory, sites, valid_from and last_valid_day (see public_row).
-PUBLIC_LIST_COLUMNS = ["candidate", "tier", "status", "suspended", "certification_body", "expires"]
+# The public CSV: the first six columns as they always were (scripts read them by place), then what the page shows.
+# `expires` is the first day the label no longer holds; `last_valid_day` the day before it (the page's « au »).
+PUBLIC_LIST_COLUMNS = ["candidate", "tier", "status", "suspended", "certification_body", "expires",
+                       "name", "territory", "sites", "valid_from", "last_valid_day"]
 
 
 def safe_cell(value: Any) -> Any:

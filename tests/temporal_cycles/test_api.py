@@ -170,7 +170,10 @@ async def test_public_list_and_agenda(api, env):
     rows = (await api.get("/public/labels")).json()
     assert any(r["candidate"] == cid and r["tier"] == "bronze" and not r["suspended"] for r in rows)
     csv_text = (await api.get("/public/labels.csv")).text
-    assert csv_text.splitlines()[0] == "candidate,tier,status,suspended,certification_body,expires" and cid in csv_text
+    lines = csv_text.splitlines()
+    assert lines[0] == "candidate,tier,status,suspended,certification_body,expires,name,territory,sites,valid_from,last_valid_day"
+    row = next(line for line in lines if line.startswith(cid)).split(",")
+    assert row[6:9] == ["Mairie de Test", "metropole", "Hôtel de ville | Annexe"] and row[9] < row[10] < row[5]
     ics = await api.get("/agenda.ics", headers=auth(api, "alpha"))
     assert ics.headers["content-type"].startswith("text/calendar")
     unfolded = ics.text.replace("\r\n ", "")  # RFC 5545 folds lines at 75 octets, anywhere in a word
