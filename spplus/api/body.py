@@ -17,12 +17,15 @@ import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import structlog
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..exact_json import read_json
 from ..limits import MAX_REQUEST_BYTES
+
+log = structlog.get_logger("spplus.api")
 
 
 
@@ -57,7 +60,8 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        page = b"text/html" in headers.get(b"accept", b"")  # a browser's form: told in a page, in French
+        # A browser's form (or htmx's request for a piece of page): told in a page, in French.
+        page = b"text/html" in headers.get(b"accept", b"") or headers.get(b"hx-request") == b"true"
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
             await self._too_large(send, page)
             return
@@ -88,6 +92,7 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send, page: bool = False) -> None:
+        log.warning("refused", status=413, limit=self.limit, page=page)  # logged like every refusal
         if page:
             mb = f"{self.limit / 1_000_000:.1f}".replace(".", ",")
             payload = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Envoi trop volumineux — Services Publics +'

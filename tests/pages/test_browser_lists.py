@@ -80,6 +80,13 @@ def test_the_lists_a_body_works_in_are_accessible_and_filter_in_place(browser, a
     still.click("#bouton-filtrer")
     assert "q=port" in still.url and harbour in still.inner_text("#resultats") and river not in still.inner_text("#resultats")
 
+    # A survey CSV over the engine's 2 MB, sent by htmx: the French page is shown in place, not a silent click.
+    page.goto(f"{api_engine.url}/candidatures/{river}/enquete")
+    page.set_input_files("#form-enquete input[type=file]", files=[
+        {"name": "enquete.csv", "mimeType": "text/csv", "buffer": b"termine;Q1\n" + b"oui;1\n" * 400_000}])
+    page.click("#bouton-apercu")
+    page.wait_for_selector("text=Envoi trop volumineux", timeout=15_000)
+
     forbidden = page.goto(f"{api_engine.url}/exploitation")
     assert forbidden.status == 403
     accessible(page)

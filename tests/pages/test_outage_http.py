@@ -68,6 +68,8 @@ async def test_a_browser_sending_too_much_gets_a_french_413_page_and_an_api_call
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://engine") as http:
         page = await http.post("/connexion", data=big, headers={"Accept": "text/html"})
         assert page.status_code == 413 and "Envoi trop volumineux" in page.text and 'lang="fr"' in page.text
+        piece = await http.post("/connexion", data=big, headers={"HX-Request": "true"})  # htmx asks for a piece of page
+        assert piece.status_code == 413 and "Envoi trop volumineux" in piece.text
         api = await http.post("/cycles", content=b"x" * (MAX_REQUEST_BYTES + 1))
         assert api.status_code == 413 and api.json()["limit"] == MAX_REQUEST_BYTES
 
