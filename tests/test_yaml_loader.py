@@ -535,3 +535,20 @@ def test_the_loaded_hash_follows_the_bytes(folder: Path, rules) -> None:
     changed = load_rules(folder)
     assert changed.content_hash != rules.content_hash
     assert changed.edition_id == rules.edition_id  # the edition id alone does not tell the two apart
+
+
+def test_a_wrong_date_key_does_not_hide_the_problems_written_under_it(folder: Path) -> None:
+    # Found by a new user: an impossible date hid the word written where a number belongs under it, so the DITP had
+    # to upload twice. Every problem at once, each at its line and column.
+    text = edit(folder, "tiers.yaml", "  values:\n    2023-08-31:\n      reference: Guide §2.2.1 «",
+                "  values:\n    2026-13-01:\n      reference: Guide §2.2.1 «")
+    text = edit(folder, "tiers.yaml", "audit_per_engagement: 65\n", "audit_per_engagement: soixante-cinq\n")
+    errors = refusal(folder)
+    date_error = the_error(errors, folder, "tiers.yaml", "is not a real date")
+    word = the_error(errors, folder, "tiers.yaml", "expected a number, got 'soixante-cinq'")
+    assert at(date_error) == where(text, "2026-13-01")
+    assert at(word) == where(text, "soixante-cinq")
+    assert "remove the quotes" not in word.message  # no quotes to remove: the hint is for '70'
+    edit(folder, "tiers.yaml", "user_survey: 70\n", "user_survey: '70'\n")
+    quoted = the_error(refusal(folder), folder, "tiers.yaml", "got '70'")
+    assert quoted.message.endswith("(remove the quotes)")

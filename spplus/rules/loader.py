@@ -7,10 +7,11 @@ as a whole, so nothing half-read ever reaches a running cycle.
 from __future__ import annotations
 
 import difflib
-import re
-from datetime import date
 import hashlib
+import re
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
@@ -21,7 +22,6 @@ from ..limits import ERROR_MESSAGE_MAX_CHARS, RULE_FILE_MAX_BYTES, RULE_YAML_MAX
 from .consistency import check_files
 from .models import FILE_CONTEXT, RULE_FILES, RuleSet
 from .yamlsource import RuleFileError, YamlDocument, read_yaml_file_collecting
-
 
 _DATE_REPR = re.compile(r"datetime\.date\((\d+), (\d+), (\d+)\)")
 
@@ -164,11 +164,20 @@ def _dotted(path: tuple[Any, ...]) -> str:
     return ".".join(parts) or "the file"
 
 
+def _looks_numeric(text: str) -> bool:
+    """Whether quoted text would be a number without its quotes ('75', "0.5"): only then is the hint right."""
+    try:
+        Decimal(text.strip())
+    except (ArithmeticError, ValueError):
+        return False
+    return True
+
+
 def _plain(err: dict[str, Any]) -> str:
     message = err["msg"].removeprefix("Value error, ")
     value = _shown(err.get("input"))
     if err["type"] == "is_instance_of" and "Decimal" in message:
-        hint = " (remove the quotes)" if isinstance(err.get("input"), str) else ""
+        hint = " (remove the quotes)" if isinstance(err.get("input"), str) and _looks_numeric(err["input"]) else ""
         return f"expected a number, got {value}{hint}"
     if err["type"] == "bool_type" and isinstance(err.get("input"), str):
         return f"write true or false, got {value} (yes/no/on/off are not booleans in rule files)"

@@ -371,7 +371,8 @@ class _Builder:
                 continue
             key_nodes[key] = key_node
             if not readable:
-                self.doc.unreadable.add(normalise_path(path + (key,)))
+                # The key alone is unreadable (reported above): what is written under it is still checked.
+                self.doc.unreadable.add(normalise_path(path + (key, "[key]")))
             positions[normalise_path(path + (key, "[key]"))] = _pos(key_node)
             result[key] = self.build(value_node, path + (key,), positions)
         return result
