@@ -61,6 +61,11 @@ class Period:
     days: list[date] = field(default_factory=list)
 
 
+
+def _day_month(day: date) -> str:
+    """« 1er novembre », « 2 novembre »: the first of the month is written 1er in French."""
+    return f"{day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]}"
+
 def items_of(views: list[CycleView]) -> list[AgendaItem]:
     """Every open deadline and every visit day of ``views``, by day."""
     items = []
@@ -89,14 +94,14 @@ def week(day: date) -> Period:
     sunday = monday + timedelta(days=6)
     year, number, _ = monday.isocalendar()
     before, after = (monday - timedelta(days=7)).isocalendar(), (monday + timedelta(days=7)).isocalendar()
-    return Period("semaine", monday, sunday, f"semaine {number} de {year} (du {monday.day} {MONTHS[monday.month - 1]} "
-                  f"au {sunday.day} {MONTHS[sunday.month - 1]} {sunday.year})",
+    return Period("semaine", monday, sunday, f"semaine {number} de {year} (du {_day_month(monday)} "
+                  f"au {_day_month(sunday)} {sunday.year})",
                   f"semaine={before[0]}-W{before[1]:02d}", f"semaine={after[0]}-W{after[1]:02d}",
                   [monday + timedelta(days=n) for n in range(7)])
 
 
 def one_day(day: date) -> Period:
-    return Period("jour", day, day, f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}",
+    return Period("jour", day, day, f"{WEEKDAYS[day.weekday()]} {_day_month(day)} {day.year}",
                   f"jour={day - timedelta(days=1)}", f"jour={day + timedelta(days=1)}", [day])
 
 
