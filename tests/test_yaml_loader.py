@@ -552,3 +552,10 @@ def test_a_wrong_date_key_does_not_hide_the_problems_written_under_it(folder: Pa
     edit(folder, "tiers.yaml", "user_survey: 70\n", "user_survey: '70'\n")
     quoted = the_error(refusal(folder), folder, "tiers.yaml", "got '70'")
     assert quoted.message.endswith("(remove the quotes)")
+
+
+def test_a_whole_number_of_thousands_of_digits_is_a_problem_at_its_place_not_a_crash(folder: Path) -> None:
+    # Found by the pages' hostile-input test: Python refuses int() past 4,300 digits, and the reader let it out (a 500).
+    text = edit(folder, "tiers.yaml", "audit_per_engagement: 65\n", "audit_per_engagement: " + "9" * 5000 + "\n")
+    error = the_error(refusal(folder), folder, "tiers.yaml", "5,000 digits")
+    assert at(error) == where(text, "9999")

@@ -182,6 +182,7 @@ class _StrictComposer(
 
 
 _DECIMAL_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
+MAX_INT_DIGITS = 30
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # What no rule file holds: C0 controls but tab, LF and CR; DEL and C1 controls; a CR that does not
 # end a line (CRLF is a Windows line end); lone UTF-16 surrogates; the non-characters U+FFFE/U+FFFF.
@@ -388,6 +389,8 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         # YAML 1.1 also reads 0x1F, 0o17, 017 (octal!) and 1:30 (base 60): refuse them.
         if not _DECIMAL_INT.match(text):
             raise _Unreadable(f"{text!r}: write whole numbers in plain decimal digits")
+        if len(text) > MAX_INT_DIGITS:  # Python refuses to read past 4,300 digits; no rule needs more than a few
+            raise _Unreadable(f"a whole number of {len(text):,} digits: a rule's numbers have at most {MAX_INT_DIGITS}")
         return int(text.replace("_", ""))
     if tag == "tag:yaml.org,2002:float":
         try:
