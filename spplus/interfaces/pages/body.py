@@ -24,7 +24,7 @@ from ...calendar import shift
 from ...rules.models import Anchor, RuleNotInForce, RuleSet, Unit
 from ..auth import Problem
 from . import forms
-from .kit import PAGE_SIZE, PHASES, STATUSES, Kit, date_fr
+from .kit import PAGE_SIZE, PHASES, STATUSES, Kit, date_fr, whole_number
 
 DASHBOARD_ROWS = 10  # rows shown in each dashboard section (its count and its link give the rest)
 MAX_DAYS = 3650
@@ -94,8 +94,9 @@ def horizon_of(rules: RuleSet | None, today: date, asked: str | None) -> Horizon
         return Horizon(until, True, (until - today).days)
     days, error = FALLBACK_HORIZON_DAYS, None
     if asked:
-        if asked.strip().isdigit() and int(asked) <= MAX_DAYS:
-            days = int(asked)
+        chosen = whole_number(asked, MAX_DAYS)
+        if chosen is not None:
+            days = chosen
         else:
             error = f"Écrivez un nombre de jours, de 0 à {MAX_DAYS}."
     return Horizon(today + timedelta(days=days), False, days, error)
@@ -115,9 +116,9 @@ class Filters:
 def days_field(raw: str | None) -> tuple[int | None, str | None]:
     if not raw or not raw.strip():
         return None, None
-    raw = raw.strip()
-    if raw.isdigit() and int(raw) <= MAX_DAYS:
-        return int(raw), None
+    days = whole_number(raw, MAX_DAYS)
+    if days is not None:
+        return days, None
     return None, f"Écrivez un nombre de jours, de 0 à {MAX_DAYS}."
 
 

@@ -18,7 +18,7 @@ from ...analysis.central_record import CentralRecord, Draw, central_record, draw
 from ...lifecycle.state import TimelineEntry
 from ...network.messages import CentralView, label_table
 from ..auth import Principal, Problem
-from .kit import Kit
+from .kit import Kit, whole_number
 
 NETWORK_PAGE = 200  # local services per page of the network's table
 
@@ -38,7 +38,7 @@ def network_rows(view: CentralView, record: CentralRecord | None) -> list[dict[s
 def page_of(count: int, raw: str | None) -> tuple[int, int]:
     """The network table's page asked for (1 when it is not one of them) and the number of pages."""
     pages = max(1, -(-count // NETWORK_PAGE))
-    number = int(raw) if raw and raw.isdigit() and len(raw) < 7 else 1
+    number = whole_number(raw, 999_999) or 1
     return (number if 1 <= number <= pages else 1), pages
 
 
@@ -95,7 +95,7 @@ def routes(kit: Kit) -> APIRouter:
         except Problem as problem:
             return kit.refused(request, who, session, problem)
         listed = draw_rows(central_id, view, record)
-        index = int(number) if number.isdigit() and len(number) < 7 else 0
+        index = whole_number(number, 999_999) or 0
         draw: Draw | None = listed[index - 1]["draw"] if 0 < index <= len(listed) else None
         if draw is None or draw.population is None:
             return kit.refused(request, who, session, Problem(404, "Not Found", f"no population for draw {number}"))

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from ... import client as engine
 from ...api.tokens import Role
-from ...limits import LONG_TEXT, MAX_ERRORS_SHOWN
+from ...limits import LONG_TEXT, MAX_ERRORS_SHOWN, SHORT_TEXT
 from ...rules.editions import (
     EditionExists,
     UnknownEdition,
@@ -36,7 +36,7 @@ from ...rules.models import RULE_FILES
 from ...rules.upload import RuleUploadRefused, check_upload
 from ...rules.yamlsource import RuleFileError
 from ..auth import Principal
-from . import ditp_analysis, ditp_figures
+from . import ditp_analysis, ditp_figures, forms
 from .kit import Kit
 from .uploads import MultipartForm, multipart_of
 
@@ -45,6 +45,7 @@ log = structlog.get_logger("spplus.pages")
 FILE_FIELD = "fichiers"  # the file input (several .yaml files)
 TEXT_FIELD = "texte-"  # one textarea per rule file: texte-tiers.yaml
 MAX_REASON = LONG_TEXT  # a reason written by a person, as the engine bounds it
+MAX_ID = SHORT_TEXT  # a candidacy's or an edition's id, at most
 
 
 # ------------------------------------------------------------------ the problems of an upload, in its files' text
@@ -222,6 +223,12 @@ def _upload(kit: Kit, router: APIRouter) -> None:
             line = edition_line(texts.get("edition.yaml", ""))
             problems, files = shown_problems([RuleFileError("edition.yaml", line, 1, str(exc))], texts)
             return page(request, who, session, 409, texts=texts, problems=problems, files=files)
+        except ValueError as exc:  # the rules reader failed on a value instead of refusing it: its defect, told here
+            log.error("page edition: the rules reader failed", error=type(exc).__name__, message=str(exc)[:300],
+                      token=who.token_id)
+            return page(request, who, session, 422, texts=texts,
+                        error="Le moteur n'a pas pu lire ces fichiers : une valeur y dépasse ce qu'il sait lire (par "
+                              "exemple un nombre de plusieurs milliers de chiffres). Rien n'a été enregistré.")
         log.info("edition added", edition=rules.edition_id, content_hash=rules.content_hash, token=who.token_id)
         return RedirectResponse(f"/ditp/editions?ajoutee={quote(rules.edition_id)}", status_code=303)
 
@@ -285,12 +292,16 @@ def _move(kit: Kit, router: APIRouter) -> None:
 
 
 def _move_errors(values: dict[str, str]) -> dict[str, str]:
-    """What the form lacks, beside each field."""
+    """What the form lacks, beside each field (a value longer than any id is refused here, never repeated)."""
     errors = {}
     if not values["candidature"]:
         errors["candidature"] = "Écrivez l'identifiant de la candidature (par exemple mairie-de-rive)."
+    elif len(values["candidature"]) > MAX_ID:
+        errors["candidature"] = f"Un identifiant de candidature a au plus {MAX_ID} caractères."
     if not values["edition"]:
         errors["edition"] = "Choisissez l'édition sur laquelle la candidature continue."
+    elif len(values["edition"]) > MAX_ID:
+        errors["edition"] = "Choisissez une édition de la liste."
     if not values["motif"]:
         errors["motif"] = "Écrivez le motif du changement : il reste sur la chronologie de la candidature."
     return errors
@@ -306,7 +317,8 @@ async def _moved(kit: Kit, who: Principal, values: dict[str, str]) -> tuple[dict
         return {"edition": str(exc)}, None
     except ValidationError as exc:
         field_of = {"edition": "edition", "reason": "motif"}
-        return {field_of.get(str(e["loc"][0]), "motif"): e["msg"] for e in exc.errors(include_url=False)}, None
+        return {field_of.get(str(e["loc"][0]) if e["loc"] else "", "motif"): forms.model_message(e)
+                for e in exc.errors(include_url=False)}, None
     except engine.EngineError as exc:
         log.info("page edition change refused", candidate=values["candidature"], field=exc.field, token=who.token_id)
         if exc.kind == "not_found":

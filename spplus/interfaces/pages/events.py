@@ -38,7 +38,7 @@ from ...rules.models import RuleSet
 from ...settings import Settings
 from ..auth import Principal, Problem
 from . import forms
-from .kit import Kit
+from .kit import Kit, whole_number
 from .session import Sessions
 from .uploads import multipart_of
 
@@ -100,9 +100,9 @@ def cycle_choices(settings: Settings, view: CycleView) -> Choices:
 def rows_asked(request: Request, form: dict[str, list[str]] | None = None) -> dict[str, int]:
     """Rows each list of objects shows: those sent (and one spare), or ``?lignes=N`` for every list."""
     rows: dict[str, int] = {}
-    asked = request.query_params.get("lignes", "")
-    if asked.isdigit():
-        rows["*"] = min(int(asked), ROWS_ASKED_MAX)
+    asked = whole_number(request.query_params.get("lignes"), 10**9)
+    if asked is not None:
+        rows["*"] = min(asked, ROWS_ASKED_MAX)
     for key in form or {}:
         found = re.match(r"^([a-z_]+(?:\.[a-z_]+)*)\.(\d{1,3})\.", key)
         if found:

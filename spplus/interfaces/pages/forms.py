@@ -168,6 +168,8 @@ MAX_ROWS = 200
 ROW_NAMES = {"sites": "Site", "quality_indicators": "Indicateur"}
 
 _INTEGER = re.compile(r"[+-]?\d{1,12}")
+SHOWN_MAX = 60  # characters of what was typed that a refusal repeats
+_CONTROL = re.compile(r"the text holds a control character \(U\+([0-9A-F]{4})\) at position (\d+)")  # spplus/fields.py
 _FIELD_PREFIX = re.compile(r"^(?:Value error, )?([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*): ")
 
 
@@ -469,6 +471,12 @@ def _find(fields: list[FormField], loc: list[str]) -> FormField | None:
     return head
 
 
+def shown(given: Any, quoted: bool = True) -> str:
+    """What was typed, as a refusal repeats it: at most :data:`SHOWN_MAX` characters (the field keeps it all)."""
+    text = repr(given) if quoted else str(given)
+    return text if len(text) <= SHOWN_MAX else text[:SHOWN_MAX - 1] + "…"
+
+
 def model_message(error: Any) -> str:
     """A model's refusal as a person reads it, in French where the kind is a common one."""
     kind = str(error.get("type", ""))
@@ -477,15 +485,21 @@ def model_message(error: Any) -> str:
     if given is None or kind == "missing":  # an empty field the model needs (sent as null by the form)
         return "Ce champ est obligatoire."
     if kind.startswith("date"):
-        return f"Écrivez une date au format AAAA-MM-JJ, par exemple 2026-11-30 (reçu : {given!r})."
+        return f"Écrivez une date au format AAAA-MM-JJ, par exemple 2026-11-30 (reçu : {shown(given)})."
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"Écrivez un nombre entier, par exemple 64 (reçu : {given!r})."
+        return f"Écrivez un nombre entier, par exemple 64 (reçu : {shown(given)})."
+    if kind == "finite_number":
+        return f"Écrivez un nombre fini, par exemple 72,5 (reçu : {shown(given)})."
+    if kind == "decimal_max_digits":
+        return "Ce nombre a trop de chiffres."
     if kind.startswith("decimal") or kind in ("float_parsing", "float_type"):
-        return f"Écrivez un nombre, par exemple 72,5 (reçu : {given!r})."
+        return f"Écrivez un nombre, par exemple 72,5 (reçu : {shown(given)})."
+    if kind in ("enum", "literal_error"):
+        return f"Choisissez une valeur de la liste (reçu : {shown(given)})."
     if kind in ("greater_than_equal", "greater_than"):
-        return f"La valeur est au moins {ctx.get('ge', ctx.get('gt'))} (reçu : {given})."
+        return f"La valeur est au moins {ctx.get('ge', ctx.get('gt'))} (reçu : {shown(given, quoted=False)})."
     if kind in ("less_than_equal", "less_than"):
-        return f"La valeur est au plus {ctx.get('le', ctx.get('lt'))} (reçu : {given})."
+        return f"La valeur est au plus {ctx.get('le', ctx.get('lt'))} (reçu : {shown(given, quoted=False)})."
     if kind == "too_short":
         return "Choisissez ou écrivez au moins un élément."
     if kind in ("string_too_long", "too_long"):
@@ -494,9 +508,13 @@ def model_message(error: Any) -> str:
         return "Ce champ est obligatoire."
     if kind == "string_pattern_mismatch":
         return "Lettres minuscules, chiffres et tirets seulement, en commençant par une lettre ou un chiffre (par exemple mairie-de-rive)."
-    if kind == "decimal_max_digits":
-        return "Ce nombre a trop de chiffres."
-    return str(error.get("msg", "valeur refusée")).removeprefix("Value error, ")
+    message = str(error.get("msg", "valeur refusée")).removeprefix("Value error, ")
+    control = _CONTROL.match(message)
+    if control:
+        return f"Ce texte contient un caractère invisible (U+{control.group(1)}, position {control.group(2)}) : retirez-le."
+    if message.startswith("the text holds a lone surrogate"):
+        return "Ce texte contient un caractère invalide : écrivez-le à nouveau, ou collez-le depuis un texte en UTF-8."
+    return message
 
 
 def first_error_id(fields: list[FormField]) -> str | None:

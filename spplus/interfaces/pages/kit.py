@@ -67,6 +67,16 @@ def date_fr(value: Any) -> str:
     return f"{value.day}{'er' if value.day == 1 else ''} {MONTHS[value.month - 1]} {value.year}"
 
 
+def whole_number(raw: str | None, most: int) -> int | None:
+    """A whole number from 0 to ``most`` typed in an address or a form, or None. ASCII digits only: ``str.isdigit``
+    says yes to « ² », which ``int`` refuses, and ``int`` refuses more than 4,300 digits."""
+    text = (raw or "").strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    text = text.lstrip("0") or "0"
+    return int(text) if len(text) <= len(str(most)) and int(text) <= most else None
+
+
 def actor_fr(actor: str) -> str:
     """Who entered a fact, in French: ``body:oc-1`` → ``organisme oc-1``."""
     kind, _, rest = actor.partition(":")
@@ -263,7 +273,10 @@ class Kit:
         body = await request.body()
         if len(body) > MAX_FORM_BYTES:
             return {}
-        return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=500)
+        try:
+            return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=500)
+        except ValueError:  # more than 500 fields
+            return {}
 
     def csrf_refused(self, request: Request, who: Principal, session: str | None) -> Response:
         log.warning("page refused: csrf", role=who.role.value, token=who.token_id, path=request.url.path)
