@@ -288,7 +288,8 @@ def test_a_body_labels_a_candidacy_through_the_api(runner: CliRunner, api_engine
     assert {"candidate": ident, "tier": "bronze", "certification_body": body}.items() <= \
         next(row for row in public if row["candidate"] == ident).items()
     csv_text = ok(runner.invoke(main, ["public-list"], env={"SPPLUS_API_URL": api_engine.url}))
-    assert csv_text.startswith("candidate,tier,status,suspended,certification_body,expires\n") and f"{ident},bronze" in csv_text
+    assert csv_text.startswith("candidate,tier,status,suspended,certification_body,expires,name,territory,sites,valid_from,"
+                               "last_valid_day\n") and f"{ident},bronze" in csv_text
 
 
 def test_numbers_reach_the_engine_exactly(runner: CliRunner, api_engine: ApiEngine, tmp_path: Path) -> None:
