@@ -200,11 +200,9 @@ def _upload(kit: Kit, router: APIRouter) -> None:
     async def upload(request: Request) -> Response:
         """Check and store an edition (POST /rules/editions's path); a refusal shows every problem in the files' text."""
         who, session = kit.session_of(request)
-        if who.role == Role.anonymous:
-            return RedirectResponse("/connexion", status_code=303)
         form = await multipart_of(request)
-        if not kit.csrf_ok(request, session, form.fields):
-            return kit.csrf_refused(request, who, session)
+        if (refusal := kit.unposted(request, who, session, form.fields)) is not None:
+            return refusal
         kit.gate.require(who, Role.ditp)
         if form.refused:
             return page(request, who, session, 422, error=form.refused)
@@ -276,10 +274,8 @@ def _move(kit: Kit, router: APIRouter) -> None:
         """Send the change, or the form again with the engine's refusal beside its field."""
         who, session = kit.session_of(request)
         form = await kit.form_of(request)
-        if who.role == Role.anonymous:
-            return RedirectResponse("/connexion", status_code=303)
-        if not kit.csrf_ok(request, session, form):
-            return kit.csrf_refused(request, who, session)
+        if (refusal := kit.unposted(request, who, session, form)) is not None:
+            return refusal
         kit.gate.require(who, Role.ditp)
         values = {name: (form.get(name) or [""])[0].strip() for name in ("candidature", "edition", "motif", "cle")}
         errors, error = _move_errors(values), None

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from ...analysis.scenarios import (
     MAX_ENGINE_CYCLES,
@@ -157,11 +157,9 @@ def add_routes(kit: Kit, router: APIRouter) -> None:
 
 async def _form(kit: Kit, request: Request, who: Principal, session: str | None) -> tuple[MultipartForm, Response | None]:
     """The posted form once the caller may send it: signed in, its CSRF token, the DITP's role."""
-    if who.role == Role.anonymous:
-        return MultipartForm(), RedirectResponse("/connexion", status_code=303)
     form = await multipart_of(request)
-    if not kit.csrf_ok(request, session, form.fields):
-        return form, kit.csrf_refused(request, who, session)
+    if (refusal := kit.unposted(request, who, session, form.fields)) is not None:
+        return form, refusal
     kit.gate.require(who, Role.ditp)
     return form, None
 

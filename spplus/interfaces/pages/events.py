@@ -30,7 +30,6 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from ... import client as engine
-from ...api.tokens import Role
 from ...lifecycle.events import SurveyResults
 from ...lifecycle.views import CycleView
 from ...limits import SURVEY_CSV_BYTES
@@ -292,10 +291,8 @@ def routes(kit: Kit) -> APIRouter:
     async def new_candidacy(request: Request) -> Response:
         who, session = kit.session_of(request)
         form = await kit.form_of(request)
-        if who.role == Role.anonymous:
-            return RedirectResponse("/connexion", status_code=303)
-        if not kit.csrf_ok(request, session, form):
-            return kit.csrf_refused(request, who, session)
+        if (refusal := kit.unposted(request, who, session, form)) is not None:
+            return refusal
         try:
             kit.gate.may_open(who, who.body or "")  # a body opens its own candidacies: the API's rule, from the gate
         except Problem as problem:
@@ -358,10 +355,8 @@ def routes(kit: Kit) -> APIRouter:
     async def send_event(candidate_id: str, event_type: str, request: Request) -> Response:
         who, session = kit.session_of(request)
         form = await kit.form_of(request)
-        if who.role == Role.anonymous:
-            return RedirectResponse("/connexion", status_code=303)
-        if not kit.csrf_ok(request, session, form):
-            return kit.csrf_refused(request, who, session)
+        if (refusal := kit.unposted(request, who, session, form)) is not None:
+            return refusal
         if event_type not in forms.FORM_TYPES:
             return refuse_unknown(request, who, session)
         view = await acting_on(request, who, session, candidate_id)
@@ -423,10 +418,8 @@ def routes(kit: Kit) -> APIRouter:
         who, session = kit.session_of(request)
         upload = await multipart_of(request)  # a form that cannot be read has no CSRF token: refused below
         form = upload.fields
-        if who.role == Role.anonymous:
-            return RedirectResponse("/connexion", status_code=303)
-        if not kit.csrf_ok(request, session, form):
-            return kit.csrf_refused(request, who, session)
+        if (refusal := kit.unposted(request, who, session, form)) is not None:
+            return refusal
         view = await acting_on(request, who, session, candidate_id)
         if isinstance(view, Response):
             return view
@@ -462,10 +455,8 @@ def routes(kit: Kit) -> APIRouter:
     async def survey_confirm(candidate_id: str, request: Request) -> Response:
         who, session = kit.session_of(request)
         form = await kit.form_of(request)
-        if who.role == Role.anonymous:
-            return RedirectResponse("/connexion", status_code=303)
-        if not kit.csrf_ok(request, session, form):
-            return kit.csrf_refused(request, who, session)
+        if (refusal := kit.unposted(request, who, session, form)) is not None:
+            return refusal
         view = await acting_on(request, who, session, candidate_id)
         if isinstance(view, Response):
             return view

@@ -283,6 +283,16 @@ class Kit:
         return self.render(request, "error.html", who, session, 403, title="Formulaire refusé",
                            message="Ce formulaire a expiré ou ne vient pas de ces pages : rechargez la page et recommencez.")
 
+    def unposted(self, request: Request, who: Principal, session: str | None,
+                 form: dict[str, list[str]]) -> Response | None:
+        """Why a posted form may not go on, as the answer to give (signed out: to the sign-in page; no valid CSRF
+        token: the French refusal), or None when it may. Roles are the gate's, asked after this."""
+        if who.role == ANONYMOUS.role:
+            return RedirectResponse("/connexion", status_code=303)
+        if not self.csrf_ok(request, session, form):
+            return self.csrf_refused(request, who, session)
+        return None
+
     def csrf_ok(self, request: Request, session: str | None, form: dict[str, list[str]]) -> bool:
         bound = session or request.cookies.get(SIGN_IN_COOKIE)
         return self.sessions.csrf_ok(bound, (form.get("csrf") or [""])[0])
