@@ -10,20 +10,12 @@ every feed.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 
-MAC_BYTES = 16
+from .session import MAC_BYTES, _b64, _unb64  # the session cookie's signing, used here for another purpose
+
 MAX_FEED_KEY = 200
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class FeedKeys:
